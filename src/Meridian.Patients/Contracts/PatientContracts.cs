@@ -133,4 +133,36 @@ public interface IPatientChangeObserver
 {
     Task OnPatientSavedAsync(PatientSnapshot patient, DbTransaction transaction, CancellationToken ct);
     Task OnCoverageSavedAsync(CoverageSnapshot coverage, DbTransaction transaction, CancellationToken ct);
+
+    /// <summary>
+    /// Many patients saved in one transaction (demo seeding, imports), each with its coverages in
+    /// <see cref="PatientSnapshot.Coverages"/>. Override to write a projection in bulk; the default calls the single-item methods.
+    /// </summary>
+    async Task OnPatientsSavedAsync(IReadOnlyList<PatientSnapshot> patients, DbTransaction transaction, CancellationToken ct)
+    {
+        foreach (var patient in patients)
+        {
+            await OnPatientSavedAsync(patient, transaction, ct);
+            foreach (var coverage in patient.Coverages) await OnCoverageSavedAsync(coverage, transaction, ct);
+        }
+    }
+}
+
+/// <summary>An alert on the chart header (banner). Severity: info | warning | critical. Source names the module that raised it.</summary>
+public sealed record ChartAlert(string Code, string Severity, string Text, string Source);
+
+/// <summary>
+/// Lets later modules add to the chart header: alerts (allergies, overdue balance…) and labelled items
+/// (primary care provider, next appointment…). Implementations are registered in DI and called on every header read.
+/// </summary>
+public interface IChartHeaderContributor
+{
+    Task ContributeAsync(PatientId patient, ChartHeaderBuilder header, CancellationToken ct);
+}
+
+public sealed class ChartHeaderBuilder
+{
+    public List<ChartAlert> Alerts { get; } = [];
+    /// <summary>Label → value, shown in the banner in insertion order.</summary>
+    public List<KeyValuePair<string, string>> Items { get; } = [];
 }
