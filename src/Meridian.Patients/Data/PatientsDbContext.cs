@@ -38,10 +38,13 @@ internal sealed class PatientsDbContext(DbContextOptions<PatientsDbContext> opti
             Normalized(e.Property(x => x.GivenNorm).HasMaxLength(Limits.Name).IsRequired(), sqlite);
             Normalized(e.Property(x => x.PreferredGivenNorm).HasMaxLength(Limits.Name), sqlite);
             e.HasIndex(x => x.Mrn).IsUnique();
-            // The name-prefix hot path: range scans on (family, given) return rows already in display order.
-            e.HasIndex(x => new { x.FamilyNorm, x.GivenNorm, x.Id });
-            e.HasIndex(x => new { x.GivenNorm, x.FamilyNorm, x.Id });
-            e.HasIndex(x => x.PreferredGivenNorm);
+            // The name-prefix hot path: a range scan on (family, given, id) returns keys already in display order.
+            // Partial (current records only) so that the search's "not merged" condition needs no table lookup:
+            // the given-name branch sorts its matches from the index alone.
+            var current = sqlite ? "\"merged_into_id\" IS NULL" : "merged_into_id IS NULL";
+            e.HasIndex(x => new { x.FamilyNorm, x.GivenNorm, x.Id }).HasFilter(current);
+            e.HasIndex(x => new { x.GivenNorm, x.FamilyNorm, x.Id }).HasFilter(current);
+            e.HasIndex(x => new { x.PreferredGivenNorm, x.FamilyNorm, x.GivenNorm, x.Id }).HasFilter(current);
             e.HasIndex(x => x.BirthDate);
             e.HasIndex(x => x.MergedIntoId);
             e.HasMany(x => x.Coverages).WithOne().HasForeignKey(x => x.PatientId).OnDelete(DeleteBehavior.Restrict);

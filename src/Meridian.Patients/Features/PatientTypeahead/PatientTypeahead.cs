@@ -37,6 +37,7 @@ internal sealed partial class PatientTypeaheadHandler(PatientStore store, IAudit
 
         var db = store.Db;
         var query = db.Patients.AsNoTracking().Where(p => p.MergedIntoId == null);
+        IReadOnlyList<IQueryable<Patient>>? branches = null;
         var interpretation = new List<string>();
         if (MrnText().IsMatch(q))
         {
@@ -57,8 +58,8 @@ internal sealed partial class PatientTypeaheadHandler(PatientStore store, IAudit
             var dateWord = words.FirstOrDefault(w => IsDate(w, out _));
             if (dateWord is not null)
             {
-                IsDate(dateWord, out var dob);
-                query = query.Where(p => p.BirthDate == dob);
+                var birthDate = dob(dateWord);
+                query = query.Where(p => p.BirthDate == birthDate);
                 words.Remove(dateWord);
                 interpretation.Add("date of birth");
             }
@@ -76,20 +77,18 @@ internal sealed partial class PatientTypeaheadHandler(PatientStore store, IAudit
                 var tokens = PatientQueries.Tokens(rest);
                 if (tokens.Count == 1)
                 {
-                    query = PatientQueries.AnyNamePart(query, tokens[0]);
+                    branches = PatientQueries.Branches(db, new PatientSearchQuery(Name: tokens[0], BirthDate: dateWord is null ? null : dob(dateWord)));
                     interpretation.Add("name");
                 }
                 else if (tokens.Count >= 2)
                 {
+                    // "smi jo" is family then given, but people type "jo smi" too: one index-backed branch per reading.
                     var (a, b) = (tokens[0], tokens[1]);
-                    var (aHi, bHi) = (SearchKeys.PrefixUpperBound(a), SearchKeys.PrefixUpperBound(b));
-                    query = query.Where(x =>
-                        (string.Compare(x.FamilyNorm, a) >= 0 && string.Compare(x.FamilyNorm, aHi) < 0
-                         && ((string.Compare(x.GivenNorm, b) >= 0 && string.Compare(x.GivenNorm, bHi) < 0)
-                             || (string.Compare(x.PreferredGivenNorm, b) >= 0 && string.Compare(x.PreferredGivenNorm, bHi) < 0)))
-                        || (string.Compare(x.FamilyNorm, b) >= 0 && string.Compare(x.FamilyNorm, bHi) < 0
-                            && ((string.Compare(x.GivenNorm, a) >= 0 && string.Compare(x.GivenNorm, aHi) < 0)
-                                || (string.Compare(x.PreferredGivenNorm, a) >= 0 && string.Compare(x.PreferredGivenNorm, aHi) < 0))));
+                    branches =
+                    [
+                        PatientQueries.GivenPrefix(PatientQueries.FamilyPrefix(query, a), b),
+                        PatientQueries.GivenPrefix(PatientQueries.FamilyPrefix(query, b), a),
+                    ];
                     interpretation.Add("family and given name");
                 }
                 else if (dateWord is null)
@@ -99,13 +98,15 @@ internal sealed partial class PatientTypeaheadHandler(PatientStore store, IAudit
             }
         }
 
-        var rows = await PatientQueries.Ordered(query).Take(Limit).ToListAsync(ct);
+        var rows = await PatientQueries.RankedAsync(db, branches ?? [query], 0, Limit, ct);
         await audit.RecordAsync(new AuditEntry(AuditAction.Search, "Patient", PatientId: rows.Count == 1 ? rows[0].Id.ToString() : null,
             Detail: "typeahead q=" + q), ct);
-        var items = rows.Select(PatientQueries.Summary)
+        var items = rows
             .Select(s => new TypeaheadItem(s.Id, s.Mrn, s.Name, s.PreferredGiven, s.BirthDate, s.Gender, s.DeceasedDate)).ToList();
         return new TypeaheadResult(q, string.Join(" + ", interpretation), items);
     }
+
+    private static DateOnly dob(string word) => IsDate(word, out var d) ? d : default;
 
     private static readonly string[] DateFormats = ["MM/dd/yyyy", "M/d/yyyy", "MM-dd-yyyy", "M-d-yyyy", "yyyy-MM-dd", "MMddyyyy"];
 

@@ -53,11 +53,10 @@ internal sealed class SearchPatientsHandler(PatientStore store, IAuditTrail audi
         if (query.MemberId is { Length: > 0 } && SearchKeys.MemberId(query.MemberId).Length == 0) v.Add("memberId", "must contain letters or digits.");
         v.ThrowIfInvalid();
 
-        var q = PatientQueries.Filter(store.Db, query);
-        var rows = await PatientQueries.Ordered(q).Skip(query.Offset).Take(query.Count + 1).ToListAsync(ct);
+        var rows = await PatientQueries.RankedAsync(store.Db, PatientQueries.Branches(store.Db, query), query.Offset, query.Count + 1, ct);
         await audit.RecordAsync(new AuditEntry(AuditAction.Search, "Patient",
             PatientId: rows.Count == 1 ? rows[0].Id.ToString() : null, Detail: query.ToString()), ct);
-        var items = rows.Take(query.Count).Select(PatientQueries.Summary).ToList();
+        var items = rows.Take(query.Count).ToList();
         // The total is not counted: a count over a broad prefix scans every match, and the list only needs "more".
         return new Page<PatientSummary>(items, query.Offset, query.Count, rows.Count > query.Count ? null : query.Offset + items.Count);
     }
@@ -97,12 +96,16 @@ internal sealed class SearchPatientsHandler(PatientStore store, IAuditTrail audi
 /// <summary>Index-backed predicates shared by search and typeahead.</summary>
 internal static class PatientQueries
 {
-    public static IQueryable<Patient> Filter(PatientsDbContext db, PatientSearchQuery query)
+    /// <summary>
+    /// The query split into index-friendly branches whose union is the answer. A name prefix can match the family,
+    /// the given or the preferred given name; one query with OR over the three would fetch and sort every match
+    /// ("s" matches a fifth of the practice), whereas each branch reads its own index in display order and stops
+    /// after offset + count keys.
+    /// </summary>
+    public static IReadOnlyList<IQueryable<Patient>> Branches(PatientsDbContext db, PatientSearchQuery query)
     {
         var q = db.Patients.AsNoTracking();
         if (!query.IncludeMerged) q = q.Where(p => p.MergedIntoId == null);
-        if (query.Name is { } name)
-            foreach (var token in Tokens(name)) q = AnyNamePart(q, token);
         if (query.Family is { } family && SearchKeys.Name(family) is { Length: > 0 } f) q = FamilyPrefix(q, f);
         if (query.Given is { } given && SearchKeys.Name(given) is { Length: > 0 } g) q = GivenPrefix(q, g);
         if (query.BirthDate is { } birthDate) q = q.Where(p => p.BirthDate == birthDate);
@@ -117,8 +120,47 @@ internal static class PatientQueries
             var m = SearchKeys.MemberId(memberId);
             q = q.Where(p => db.Coverages.Where(c => c.MemberIdNorm == m).Select(c => c.PatientId).Contains(p.Id));
         }
-        return q;
+        var tokens = query.Name is { } name ? Tokens(name) : [];
+        if (tokens.Count == 0) return [q];
+        foreach (var other in tokens.Skip(1)) q = AnyNamePart(q, other);
+        var t = tokens[0];
+        var hi = SearchKeys.PrefixUpperBound(t);
+        return
+        [
+            q.Where(x => string.Compare(x.FamilyNorm, t) >= 0 && string.Compare(x.FamilyNorm, hi) < 0),
+            q.Where(x => string.Compare(x.GivenNorm, t) >= 0 && string.Compare(x.GivenNorm, hi) < 0),
+            q.Where(x => string.Compare(x.PreferredGivenNorm, t) >= 0 && string.Compare(x.PreferredGivenNorm, hi) < 0),
+        ];
     }
+
+    private sealed record Key(string Family, string Given, Guid Id);
+
+    /// <summary>
+    /// Runs each branch for its first offset + take keys in display order (family, given, id), merges them, and loads
+    /// the page's summaries. Ids compare as upper-case text here, which is the order both databases use for them too
+    /// (SQLite stores the text; PostgreSQL compares uuid bytes, which is hexadecimal text order).
+    /// </summary>
+    public static async Task<IReadOnlyList<PatientSummary>> RankedAsync(PatientsDbContext db, IReadOnlyList<IQueryable<Patient>> branches, int offset, int take, CancellationToken ct)
+    {
+        var keys = new Dictionary<Guid, Key>();
+        foreach (var branch in branches)
+        {
+            var rows = await Ordered(branch).Select(p => new Key(p.FamilyNorm, p.GivenNorm, p.Id)).Take(offset + take).ToListAsync(ct);
+            foreach (var k in rows) keys.TryAdd(k.Id, k);
+        }
+        var page = keys.Values
+            .OrderBy(k => k.Family, StringComparer.Ordinal).ThenBy(k => k.Given, StringComparer.Ordinal)
+            .ThenBy(k => k.Id.ToString().ToUpperInvariant(), StringComparer.Ordinal)
+            .Skip(offset).Take(take).Select(k => k.Id).ToList();
+        if (page.Count == 0) return [];
+        var summaries = await db.Patients.AsNoTracking().Where(p => page.Contains(p.Id))
+            .Select(p => new SummaryRow(p.Id, p.Mrn, p.FamilyName, p.GivenNames, p.PreferredName, p.BirthDate, p.Gender, p.Active, p.MergedIntoId, p.DeceasedDate))
+            .ToDictionaryAsync(r => r.Id, ct);
+        return page.Where(summaries.ContainsKey).Select(id => Summary(summaries[id])).ToList();
+    }
+
+    private sealed record SummaryRow(Guid Id, string Mrn, string FamilyName, string GivenNames, string? PreferredName, DateOnly BirthDate,
+        string Gender, bool Active, Guid? MergedIntoId, DateOnly? DeceasedDate);
 
     public static IOrderedQueryable<Patient> Ordered(IQueryable<Patient> q) =>
         q.OrderBy(p => p.FamilyNorm).ThenBy(p => p.GivenNorm).ThenBy(p => p.Id);
@@ -157,7 +199,7 @@ internal static class PatientQueries
             .Select(ph => ph.PatientId).Contains(p.Id));
     }
 
-    public static PatientSummary Summary(Patient p)
+    private static PatientSummary Summary(SummaryRow p)
     {
         var given = JsonSerializer.Deserialize<List<string>>(p.GivenNames) ?? [];
         var preferred = PatientMapping.FromJson<PersonName>(p.PreferredName)?.Given?.FirstOrDefault();

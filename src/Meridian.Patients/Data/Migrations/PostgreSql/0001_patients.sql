@@ -87,11 +87,11 @@ CREATE INDEX ix_merge_merged_at ON patients.merge (merged_at);
 CREATE INDEX ix_merge_merged_id ON patients.merge (merged_id);
 CREATE INDEX ix_merge_survivor_id ON patients.merge (survivor_id);
 CREATE INDEX ix_patient_birth_date ON patients.patient (birth_date);
-CREATE INDEX ix_patient_family_norm_given_norm_id ON patients.patient (family_norm, given_norm, id);
-CREATE INDEX ix_patient_given_norm_family_norm_id ON patients.patient (given_norm, family_norm, id);
+CREATE INDEX ix_patient_family_norm_given_norm_id ON patients.patient (family_norm, given_norm, id) WHERE merged_into_id IS NULL;
+CREATE INDEX ix_patient_given_norm_family_norm_id ON patients.patient (given_norm, family_norm, id) WHERE merged_into_id IS NULL;
 CREATE INDEX ix_patient_merged_into_id ON patients.patient (merged_into_id);
 CREATE UNIQUE INDEX ix_patient_mrn ON patients.patient (mrn);
-CREATE INDEX ix_patient_preferred_given_norm ON patients.patient (preferred_given_norm);
+CREATE INDEX ix_patient_preferred_given_norm_family_norm_given_norm_id ON patients.patient (preferred_given_norm, family_norm, given_norm, id) WHERE merged_into_id IS NULL;
 CREATE INDEX ix_patient_phone_digits ON patients.patient_phone (digits);
 -- The MRN counter: last_value is the last number handed out.
 INSERT INTO patients.counter (name, last_value) VALUES ('mrn', 0);

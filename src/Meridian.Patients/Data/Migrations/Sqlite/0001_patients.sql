@@ -82,11 +82,11 @@ CREATE INDEX "ix_patients_merge_merged_at" ON "patients_merge" ("merged_at");
 CREATE INDEX "ix_patients_merge_merged_id" ON "patients_merge" ("merged_id");
 CREATE INDEX "ix_patients_merge_survivor_id" ON "patients_merge" ("survivor_id");
 CREATE INDEX "ix_patients_patient_birth_date" ON "patients_patient" ("birth_date");
-CREATE INDEX "ix_patients_patient_family_norm_given_norm_id" ON "patients_patient" ("family_norm", "given_norm", "id");
-CREATE INDEX "ix_patients_patient_given_norm_family_norm_id" ON "patients_patient" ("given_norm", "family_norm", "id");
+CREATE INDEX "ix_patients_patient_family_norm_given_norm_id" ON "patients_patient" ("family_norm", "given_norm", "id") WHERE "merged_into_id" IS NULL;
+CREATE INDEX "ix_patients_patient_given_norm_family_norm_id" ON "patients_patient" ("given_norm", "family_norm", "id") WHERE "merged_into_id" IS NULL;
 CREATE INDEX "ix_patients_patient_merged_into_id" ON "patients_patient" ("merged_into_id");
 CREATE UNIQUE INDEX "ix_patients_patient_mrn" ON "patients_patient" ("mrn");
-CREATE INDEX "ix_patients_patient_preferred_given_norm" ON "patients_patient" ("preferred_given_norm");
+CREATE INDEX "ix_patients_patient_preferred_given_norm_family_norm_given_norm_id" ON "patients_patient" ("preferred_given_norm", "family_norm", "given_norm", "id") WHERE "merged_into_id" IS NULL;
 CREATE INDEX "ix_patients_patient_phone_digits" ON "patients_patient_phone" ("digits");
 -- The MRN counter: last_value is the last number handed out.
 INSERT INTO "patients_counter" ("name", "last_value") VALUES ('mrn', 0);
