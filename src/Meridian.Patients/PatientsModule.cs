@@ -40,6 +40,7 @@ public static class PatientsModule
         services.AddScoped<ChartHeaderHandler>();
         services.AddScoped<IPatientDirectory, PatientDirectory>();
         services.AddScoped<PatientDemoSeeder>();
+        services.AddScoped<IDemoSeeder>(sp => sp.GetRequiredService<PatientDemoSeeder>());
         // After the audit module (10): nothing here references audit tables, but the order keeps start-up logs readable.
         services.AddSingleton(new ModuleMigrations(PatientsDbContext.Schema, typeof(PatientsModule).Assembly, Order: 30));
         return services;

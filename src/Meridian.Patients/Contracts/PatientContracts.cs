@@ -1,19 +1,36 @@
 using System.Data.Common;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Meridian.SharedKernel;
 
 namespace Meridian.Patients.Contracts;
 
 /// <summary>The patient's identity across Meridian. Other modules store this id, never a foreign key.</summary>
+[JsonConverter(typeof(PatientIdJsonConverter))]
 public readonly record struct PatientId(Guid Value) : ITypedId
 {
     public override string ToString() => Value.ToString();
     public static PatientId? TryParse(string? text) => TypedIds.TryParse(text) is { } g ? new PatientId(g) : null;
 }
 
+[JsonConverter(typeof(CoverageIdJsonConverter))]
 public readonly record struct CoverageId(Guid Value) : ITypedId
 {
     public override string ToString() => Value.ToString();
     public static CoverageId? TryParse(string? text) => TypedIds.TryParse(text) is { } g ? new CoverageId(g) : null;
+}
+
+/// <summary>Typed ids travel in JSON as their plain Guid text, as in URLs ("id": "0190…"), not as {"value": …}.</summary>
+public sealed class PatientIdJsonConverter : JsonConverter<PatientId>
+{
+    public override PatientId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => new(reader.GetGuid());
+    public override void Write(Utf8JsonWriter writer, PatientId value, JsonSerializerOptions options) => writer.WriteStringValue(value.Value);
+}
+
+public sealed class CoverageIdJsonConverter : JsonConverter<CoverageId>
+{
+    public override CoverageId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => new(reader.GetGuid());
+    public override void Write(Utf8JsonWriter writer, CoverageId value, JsonSerializerOptions options) => writer.WriteStringValue(value.Value);
 }
 
 /// <summary>FHIR HumanName. Use: official (legal) | usual (preferred) | nickname | old | maiden.</summary>

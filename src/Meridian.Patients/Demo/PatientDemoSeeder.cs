@@ -16,8 +16,12 @@ namespace Meridian.Patients.Demo;
 /// Rows go in by batches of <c>batchSize</c> in one transaction each, with the observers (the FHIR projection) called
 /// per batch; the per-row audit is replaced by one audit entry for the whole run, written by the system actor.
 /// </summary>
-internal sealed class PatientDemoSeeder(PatientsDbContext db, PatientStore store, IAuditTrail audit, DatabaseOptions options, TimeProvider time)
+internal sealed class PatientDemoSeeder(PatientsDbContext db, PatientStore store, IAuditTrail audit, DatabaseOptions options, TimeProvider time) : IDemoSeeder
 {
+    public int Order => 30;
+
+    Task IDemoSeeder.SeedAsync(CancellationToken ct) => SeedDemoIfEmptyAsync(ct: ct);
+
     public const int DemoPatientCount = 2_500;
 
     /// <summary>Seeds the demo practice's patients unless patients already exist. Returns how many were added.</summary>

@@ -85,20 +85,12 @@ internal sealed class RegisterPatientHandler(PatientStore store, DuplicateDetect
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..(max - 1)] + "…";
 
     internal static void Map(IEndpointRouteBuilder app) =>
+        // A likely duplicate is a 409 whose ProblemDetails lists the candidates (DuplicatePatientException.Extensions);
+        // the front desk then opens one of them, or resends with allowPossibleDuplicate: true.
         app.MapPost("/api/patients", async (RegisterPatientRequest request, RegisterPatientHandler handler, CancellationToken ct) =>
             {
-                try
-                {
-                    var patient = await handler.HandleAsync(request, ct);
-                    return Results.Created($"/api/patients/{patient.Id}", patient);
-                }
-                catch (DuplicatePatientException e)
-                {
-                    // The choice the front desk needs: open one of these, or resend with allowPossibleDuplicate.
-                    return Results.Problem(title: "Possible duplicate patient", detail: e.Message, statusCode: StatusCodes.Status409Conflict,
-                        type: "https://meridian.local/problems/possible-duplicate",
-                        extensions: new Dictionary<string, object?> { ["candidates"] = e.Candidates, ["override"] = "allowPossibleDuplicate" });
-                }
+                var patient = await handler.HandleAsync(request, ct);
+                return Results.Created($"/api/patients/{patient.Id}", patient);
             })
             .RequireAuthorization(Permissions.PatientWrite)
             .WithMetadata(new AuditedAttribute(AuditAction.Create, "Patient"));
