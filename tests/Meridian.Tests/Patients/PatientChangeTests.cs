@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Meridian.Patients.Demo;
+using Meridian.Patients.Features.MergePatients;
+using Meridian.Patients.Features.ReviewMerges;
+using Meridian.SharedKernel.Errors;
 using Meridian.SharedKernel.Security;
 using Meridian.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -94,9 +97,9 @@ public abstract class PatientChangeTests<TApp>(TApp app) : IClassFixture<TApp> w
         var merged = await RegisterAsync(client, Patient(family, "Norah", birth), [Coverage(1)], allowDuplicate: true);
         var (sid, mid) = (survivor.GetProperty("id").GetString()!, merged.GetProperty("id").GetString()!);
 
-        using var merge = await client.PostJsonAsync("/api/patients/merge", new { survivorId = sid, mergedId = mid, reason = "Same person, registered twice" });
-        var result = await merge.ExpectAsync(HttpStatusCode.Created);
-        var mergeId = result.GetProperty("mergeId").GetString()!;
+        var result = await SignedIn.AsAsync(app, Roles.FrontDesk, sp => sp.GetRequiredService<MergePatientsHandler>()
+            .HandleAsync(new MergePatientsRequest(Guid.Parse(sid), Guid.Parse(mid), "Same person, registered twice")));
+        Assert.False(result.Merged.Active);
 
         // The merged record is still there, inactive, with its own coverage (its history), pointing at the survivor.
         using var read = await client.GetAsync($"/api/patients/{mid}");
@@ -112,31 +115,35 @@ public abstract class PatientChangeTests<TApp>(TApp app) : IClassFixture<TApp> w
         using var search = await client.GetAsync($"/api/patients?family={family}");
         var ids = (await search.ExpectAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetString()).ToList();
         Assert.Equal([sid], ids);
-        using var again = await client.PostJsonAsync("/api/patients/merge", new { survivorId = sid, mergedId = mid, reason = "again" });
-        await again.ExpectAsync(HttpStatusCode.Conflict);
+        await Assert.ThrowsAsync<ConflictException>(() => SignedIn.AsAsync(app, Roles.FrontDesk, sp => sp.GetRequiredService<MergePatientsHandler>()
+            .HandleAsync(new MergePatientsRequest(Guid.Parse(sid), Guid.Parse(mid), "again"))));
 
         // Audited for both patients, and reviewable with both records as they were.
         Assert.Contains(await AuditForPatientAsync(app, sid), a => a.Action == "Merge" && a.Detail!.Contains("Same person"));
-        Assert.Contains(await AuditForPatientAsync(app, mid), a => a.Action == "Merge");
-        using var list = await client.GetAsync("/api/patients/merges");
-        var listed = (await list.ExpectAsync(HttpStatusCode.OK)).GetProperty("items").EnumerateArray().Single(m => m.GetProperty("id").GetString() == mergeId);
-        Assert.Equal("Same person, registered twice", listed.GetProperty("reason").GetString());
-        Assert.NotNull(listed.GetProperty("mergedBy").GetString());
-        using var review = await client.GetAsync($"/api/patients/merges/{mergeId}");
-        var snapshot = await review.ExpectAsync(HttpStatusCode.OK);
-        Assert.True(snapshot.GetProperty("mergedBefore").GetProperty("active").GetBoolean());
-        Assert.Equal("Norah", snapshot.GetProperty("mergedBefore").GetProperty("details").GetProperty("legalName").GetProperty("given")[0].GetString());
+        Assert.Contains(await AuditForPatientAsync(app, mid), a => a.Action == "Merge" && a.UserName == "frontdesk@test.meridian");
+        var list = await SignedIn.AsAsync(app, Roles.FrontDesk, sp => sp.GetRequiredService<ReviewMergesHandler>().ListAsync(0, 20));
+        var listed = list.Items.Single(m => m.Id == result.MergeId);
+        Assert.Equal("Same person, registered twice", listed.Reason);
+        Assert.Equal("frontdesk@test.meridian", listed.MergedBy);
+        var review = await SignedIn.AsAsync(app, Roles.FrontDesk, sp => sp.GetRequiredService<ReviewMergesHandler>().GetAsync(result.MergeId));
+        Assert.True(review.MergedBefore.Active);
+        Assert.Equal("Norah", review.MergedBefore.Details.LegalName.Given[0]);
+        Assert.Equal("Nora", review.SurvivorBefore.Details.LegalName.Given[0]);
     }
 
     [Fact]
-    public async Task Merging_a_record_into_itself_or_without_a_reason_returns_400()
+    public async Task Merging_a_record_into_itself_or_without_a_reason_is_refused_and_a_nurse_may_not_merge()
     {
         using var client = await app.ClientForRoleAsync(Roles.FrontDesk);
-        var id = (await RegisterAsync(client, Patient(UniqueFamily(), "Ola", UniqueBirthDate()))).GetProperty("id").GetString();
-        using var self = await client.PostJsonAsync("/api/patients/merge", new { survivorId = id, mergedId = id, reason = "x" });
-        await self.ExpectAsync(HttpStatusCode.BadRequest);
-        using var noReason = await client.PostJsonAsync("/api/patients/merge", new { survivorId = id, mergedId = Guid.NewGuid(), reason = "" });
-        await noReason.ExpectAsync(HttpStatusCode.BadRequest);
+        var id = (await RegisterAsync(client, Patient(UniqueFamily(), "Ola", UniqueBirthDate()))).GetProperty("id").GetGuid();
+        Task<MergeResult> Merge(string role, Guid other, string reason) =>
+            SignedIn.AsAsync(app, role, sp => sp.GetRequiredService<MergePatientsHandler>().HandleAsync(new MergePatientsRequest(id, other, reason)));
+        await Assert.ThrowsAsync<ValidationFailedException>(() => Merge(Roles.FrontDesk, id, "x"));
+        await Assert.ThrowsAsync<ValidationFailedException>(() => Merge(Roles.FrontDesk, Guid.NewGuid(), ""));
+        await Assert.ThrowsAsync<ForbiddenException>(() => Merge(Roles.Nurse, Guid.NewGuid(), "x"));
+        // API tokens carry SMART scopes only; none of them grants merge.
+        using var http = await client.PostJsonAsync("/api/patients/merge", new { survivorId = id, mergedId = Guid.NewGuid(), reason = "x" });
+        await http.ExpectAsync(HttpStatusCode.Forbidden);
     }
 
     [Fact]

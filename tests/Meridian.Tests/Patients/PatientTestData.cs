@@ -90,3 +90,29 @@ internal static class PatientTestData
         return Convert.ToInt64(await cmd.ExecuteScalarAsync());
     }
 }
+
+/// <summary>
+/// Runs handler code as a signed-in staff member of a role (the Blazor pages call handlers this way). Used for merge:
+/// API tokens carry SMART scopes, and no SMART scope grants patient.merge, so merging is a session-only action.
+/// </summary>
+internal static class SignedIn
+{
+    public static async Task<T> AsAsync<T>(MeridianApp app, string role, Func<IServiceProvider, Task<T>> work)
+    {
+        var accessor = app.Services.GetRequiredService<Microsoft.AspNetCore.Http.IHttpContextAccessor>();
+        var identity = new System.Security.Claims.ClaimsIdentity(
+            [new("meridian:user", "test-" + role), new(System.Security.Claims.ClaimTypes.Name, $"{role.ToLowerInvariant()}@test.meridian"), new("role", role)],
+            "Test", System.Security.Claims.ClaimTypes.Name, "role");
+        foreach (var p in Meridian.SharedKernel.Security.RolePermissions.For(role))
+            identity.AddClaim(new(Meridian.SharedKernel.Security.MeridianClaims.Permission, p));
+        accessor.HttpContext = new Microsoft.AspNetCore.Http.DefaultHttpContext { User = new(identity) };
+        try
+        {
+            return await app.WithScopeAsync(work);
+        }
+        finally
+        {
+            accessor.HttpContext = null;
+        }
+    }
+}

@@ -149,8 +149,8 @@ internal sealed class DuplicateDetector(PatientsDbContext db)
     }
 
     /// <summary>
-    /// Same family and one given name a prefix of the other ("Jon"/"Jonathan"); or both names sound alike (Soundex) or
-    /// are one or two typos apart; or family and given swapped, a common registration slip.
+    /// Family names alike (equal, same Soundex, or one or two typos apart) and given names alike (one a prefix of the
+    /// other as "Jon"/"Jonathan", or alike the same way); or family and given swapped, a common registration slip.
     /// </summary>
     internal static bool SimilarName(string family, string given, string otherFamily, string otherGiven)
     {
@@ -159,8 +159,8 @@ internal sealed class DuplicateDetector(PatientsDbContext db)
         bool Close(string a, string b) => a == b
             || (SearchKeys.Soundex(a) is { Length: > 0 } s && s == SearchKeys.Soundex(b))
             || SearchKeys.EditDistance(a, b, 2) <= (Math.Min(a.Length, b.Length) >= 6 ? 2 : 1);
-        if (family == otherFamily && (GivenPrefix(given, otherGiven) || Close(given, otherGiven))) return true;
-        if (Close(family, otherFamily) && (given == otherGiven || GivenPrefix(given, otherGiven))) return true;
+        // The birth date already matches, so both names only have to be close: "Catherine Johnson" / "Katherine Jonson".
+        if (Close(family, otherFamily) && (GivenPrefix(given, otherGiven) || Close(given, otherGiven))) return true;
         return family == otherGiven && given == otherFamily;
     }
 }
