@@ -121,6 +121,7 @@ public sealed class DuplicatePatientException(IReadOnlyList<PossibleDuplicate> c
 {
     public IReadOnlyList<PossibleDuplicate> Candidates { get; } = candidates;
     public override int StatusCode => 409;
+    public override IReadOnlyDictionary<string, object?>? Extensions => new Dictionary<string, object?> { ["candidates"] = Candidates };
 }
 
 public sealed record PossibleDuplicate(PatientId Id, string Mrn, string Name, DateOnly BirthDate, string Reason);

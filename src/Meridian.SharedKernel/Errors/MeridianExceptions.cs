@@ -7,6 +7,9 @@ namespace Meridian.SharedKernel.Errors;
 public abstract class MeridianException(string message) : Exception(message)
 {
     public abstract int StatusCode { get; }
+
+    /// <summary>Extra members for the error body (ProblemDetails extensions), e.g. the candidate records of a duplicate.</summary>
+    public virtual IReadOnlyDictionary<string, object?>? Extensions => null;
 }
 
 /// <summary>400/422: the request is well-formed but its values break a rule. Field name → messages.</summary>

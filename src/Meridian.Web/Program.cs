@@ -1,0 +1,25 @@
+using Meridian.Audit;
+using Meridian.Identity;
+using Meridian.Patients;
+using Meridian.Web.Infrastructure;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddMeridianDatabase();
+builder.Services.AddMeridianHost(builder.Configuration);
+builder.Services.AddAuditModule();
+builder.Services.AddIdentityModule(builder.Configuration);
+builder.Services.AddPatientsModule();
+
+var app = builder.Build();
+if (await MeridianCommands.TryRunAsync(app, args)) return;
+await app.PrepareDatabaseAsync();
+
+app.UseMeridianPipeline();
+app.MapAuditModule();
+app.MapIdentityModule();
+app.MapPatientsModule();
+app.MapMeridianPages();
+app.Run();
+
+/// <summary>The entry point type, visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

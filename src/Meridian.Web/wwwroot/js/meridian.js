@@ -1,0 +1,1 @@
+// Meridian page scripts: progressive enhancement only; every page works without them.
