@@ -40,7 +40,8 @@ internal static class SearchIndexer
                         break;
                     case SearchParamType.Token:
                         foreach (var (system, code) in Tokens(node))
-                            if (!string.IsNullOrEmpty(code)) rows.Tokens.Add(new(p.Name, Cut(system ?? ""), Cut(code)));
+                            if (!string.IsNullOrEmpty(code))
+                                rows.Tokens.Add(new(p.Name, Cut(system ?? (node.ValueKind == JsonValueKind.String ? p.ImplicitSystem : null) ?? ""), Cut(code)));
                         break;
                     case SearchParamType.Date:
                         if (DateRange(node) is { } range) rows.Dates.Add(new(p.Name, range.Low, range.High));

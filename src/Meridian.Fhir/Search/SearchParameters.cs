@@ -16,8 +16,10 @@ internal enum SearchParamType
 /// in the CapabilityStatement), and the C# that selects the nodes from a resource. Declared once here; the indexer
 /// and the query builder both read these declarations, so adding a resource type is adding its list.
 /// </summary>
+/// <remarks>ImplicitSystem: the code system of a plain code element's required binding (e.g. administrative-gender), so that
+/// "gender=http://hl7.org/fhir/administrative-gender|female" matches as well as "gender=female".</remarks>
 internal sealed record SearchParameter(string Name, SearchParamType Type, string Expression, Func<JsonElement, IEnumerable<JsonElement>> Select,
-    string[]? Targets = null);
+    string[]? Targets = null, string? ImplicitSystem = null);
 
 internal static class SearchParameters
 {
@@ -33,6 +35,9 @@ internal static class SearchParameters
     private static SearchParameter Ref(string name, string expression, string[] targets, params string[] paths) =>
         new(name, SearchParamType.Reference, expression, r => paths.SelectMany(p => Json.Select(r, p)), targets);
 
+    private static SearchParameter Gender(string resource) =>
+        new("gender", SearchParamType.Token, $"{resource}.gender", r => Json.Select(r, "gender"), ImplicitSystem: "http://hl7.org/fhir/administrative-gender");
+
     private static SearchParameter Telecom(string name, string system, string resource) =>
         new(name, SearchParamType.Token, $"{resource}.telecom.where(system='{system}')",
             r => Json.Select(r, "telecom").Where(t => Json.Str(t, "system") == system));
@@ -44,7 +49,7 @@ internal static class SearchParameters
         Str("given", "Patient.name.given", "name.given"),
         Str("name", "Patient.name", "name"),
         Dat("birthdate", "Patient.birthDate", "birthDate"),
-        Tok("gender", "Patient.gender", "gender"),
+        Gender("Patient"),
         Tok("active", "Patient.active", "active"),
         Tok("telecom", "Patient.telecom", "telecom"),
         Telecom("phone", "phone", "Patient"),
@@ -85,7 +90,7 @@ internal static class SearchParameters
         Str("given", "Practitioner.name.given", "name.given"),
         Tok("identifier", "Practitioner.identifier", "identifier"),
         Tok("active", "Practitioner.active", "active"),
-        Tok("gender", "Practitioner.gender", "gender"),
+        Gender("Practitioner"),
         Tok("telecom", "Practitioner.telecom", "telecom"),
         Str("address", "Practitioner.address", "address"),
     ];
@@ -111,7 +116,7 @@ internal static class SearchParameters
         Str("name", "RelatedPerson.name", "name"),
         Tok("relationship", "RelatedPerson.relationship", "relationship"),
         Tok("active", "RelatedPerson.active", "active"),
-        Tok("gender", "RelatedPerson.gender", "gender"),
+        Gender("RelatedPerson"),
         Dat("birthdate", "RelatedPerson.birthDate", "birthDate"),
         Tok("telecom", "RelatedPerson.telecom", "telecom"),
         Str("address", "RelatedPerson.address", "address"),
