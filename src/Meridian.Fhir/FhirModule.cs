@@ -1,0 +1,74 @@
+using Meridian.Audit.Contracts;
+using Meridian.Fhir.Data;
+using Meridian.Fhir.Features;
+using Meridian.Fhir.Http;
+using Meridian.Fhir.Store;
+using Meridian.Patients.Contracts;
+using Meridian.SharedKernel.Data;
+using Meridian.SharedKernel.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Meridian.Fhir;
+
+/// <summary>FHIR R4 at /fhir: a store with a search index, Patient/Coverage projected from the Patients module.</summary>
+public static class FhirModule
+{
+    /// <summary>Resource types served, with the permissions that guard reading and writing them.</summary>
+    internal static readonly IReadOnlyList<(string Type, string Read, string Write)> ResourceTypes =
+    [
+        ("Patient", Permissions.PatientRead, Permissions.PatientWrite),
+        ("Coverage", Permissions.PatientRead, Permissions.PatientWrite),
+        ("RelatedPerson", Permissions.PatientRead, Permissions.PatientWrite),
+        ("Organization", Permissions.DirectoryRead, Permissions.DirectoryWrite),
+        ("Practitioner", Permissions.DirectoryRead, Permissions.DirectoryWrite),
+        ("Location", Permissions.DirectoryRead, Permissions.DirectoryWrite),
+    ];
+
+    public static IServiceCollection AddFhirModule(this IServiceCollection services)
+    {
+        services.AddDbContext<FhirDbContext>((sp, o) => o.UseMeridianDatabase(sp.GetRequiredService<DatabaseOptions>()));
+        services.AddSingleton<FhirStore>();
+        services.AddScoped<IPatientChangeObserver, PatientProjection>();
+        services.AddSingleton(new ModuleMigrations(FhirDbContext.Schema, typeof(FhirModule).Assembly, Order: 40));
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapFhirModule(this IEndpointRouteBuilder app)
+    {
+        var fhir = app.MapGroup("/fhir").AddEndpointFilter(FhirHttp.OperationOutcomeFilter);
+
+        // R4 http.html#capabilities: the CapabilityStatement is public so clients can discover how to authenticate.
+        fhir.MapGet("/metadata", (HttpContext http, TimeProvider time) => GetCapabilityStatement.Get(http, time))
+            .AllowAnonymous();
+
+        fhir.MapGet("/AuditEvent", (HttpContext http, IAuditReader reader, IAuditTrail audit) => SearchAuditEvents.Search(http, reader, audit))
+            .RequireAuthorization(Permissions.AuditRead)
+            .WithMetadata(new AuditedAttribute(AuditAction.Search, "AuditEvent"));
+
+        foreach (var (type, read, write) in ResourceTypes)
+        {
+            fhir.MapGet($"/{type}/{{id}}", (HttpContext http, string id, FhirStore store, IAuditTrail audit) => ReadResource.Read(http, type, id, store, audit))
+                .RequireAuthorization(read)
+                .WithMetadata(new AuditedAttribute(AuditAction.Read, type));
+            fhir.MapGet($"/{type}/{{id}}/_history/{{vid:int}}", (HttpContext http, string id, int vid, FhirStore store, IAuditTrail audit) =>
+                    ReadResource.ReadVersion(http, type, id, vid, store, audit))
+                .RequireAuthorization(read)
+                .WithMetadata(new AuditedAttribute(AuditAction.Read, type));
+            fhir.MapGet($"/{type}", (HttpContext http, FhirStore store, IAuditTrail audit) => SearchResources.Search(http, type, store, audit))
+                .RequireAuthorization(read)
+                .WithMetadata(new AuditedAttribute(AuditAction.Search, type));
+            fhir.MapPost($"/{type}", (HttpContext http, FhirStore store, IAuditTrail audit, TimeProvider time) => WriteResource.Create(http, type, store, audit, time))
+                .RequireAuthorization(write)
+                .WithMetadata(new AuditedAttribute(AuditAction.Create, type));
+            fhir.MapPut($"/{type}/{{id}}", (HttpContext http, string id, FhirStore store, IAuditTrail audit, TimeProvider time) =>
+                    WriteResource.Update(http, type, id, store, audit, time))
+                .RequireAuthorization(write)
+                .WithMetadata(new AuditedAttribute(AuditAction.Update, type));
+        }
+        return app;
+    }
+}
