@@ -37,6 +37,24 @@ public static class FhirModule
         return services;
     }
 
+    /// <summary>
+    /// An empty error status on /fhir (401 and 403 from authorization, 404 for an unknown resource type, 405) gets an
+    /// OperationOutcome body, as FHIR clients expect on every failure (R4 http.html#Status-Codes).
+    /// </summary>
+    public static Task WriteStatusOutcomeAsync(HttpContext http)
+    {
+        var status = http.Response.StatusCode;
+        var (code, text) = status switch
+        {
+            401 => ("login", "A valid access token is required (see /.well-known/smart-configuration)."),
+            403 => ("forbidden", "The access token does not grant this interaction."),
+            404 => ("not-supported", $"No FHIR interaction is defined at {http.Request.Method} {http.Request.Path}."),
+            405 => ("not-supported", $"{http.Request.Method} is not supported at {http.Request.Path}."),
+            _ => ("processing", $"The request failed with HTTP {status}."),
+        };
+        return FhirError.WriteAsync(http, status, [new FhirIssue(code, text)]);
+    }
+
     public static IEndpointRouteBuilder MapFhirModule(this IEndpointRouteBuilder app)
     {
         var fhir = app.MapGroup("/fhir").AddEndpointFilter(FhirHttp.OperationOutcomeFilter);
