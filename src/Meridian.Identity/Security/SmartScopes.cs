@@ -76,6 +76,8 @@ public static class SmartScopes
                 var (read, write) = ResourcePermissions[res];
                 if (p.Interactions.IndexOfAny(['r', 's']) >= 0) result.Add(read);
                 if (p.Interactions.IndexOfAny(['c', 'u', 'd']) >= 0) result.Add(write);
+                // Merging two Patient records is an update of both; SMART has no scope of its own for it.
+                if (res == "Patient" && p.Interactions.Contains('u')) result.Add(Permissions.PatientMerge);
             }
         }
         return result;

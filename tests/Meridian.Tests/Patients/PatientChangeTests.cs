@@ -141,9 +141,12 @@ public abstract class PatientChangeTests<TApp>(TApp app) : IClassFixture<TApp> w
         await Assert.ThrowsAsync<ValidationFailedException>(() => Merge(Roles.FrontDesk, id, "x"));
         await Assert.ThrowsAsync<ValidationFailedException>(() => Merge(Roles.FrontDesk, Guid.NewGuid(), ""));
         await Assert.ThrowsAsync<ForbiddenException>(() => Merge(Roles.Nurse, Guid.NewGuid(), "x"));
-        // API tokens carry SMART scopes only; none of them grants merge.
-        using var http = await client.PostJsonAsync("/api/patients/merge", new { survivorId = id, mergedId = Guid.NewGuid(), reason = "x" });
-        await http.ExpectAsync(HttpStatusCode.Forbidden);
+        // Over the API too: a Patient-update scope carries merge, but never beyond the user's role.
+        using var unknown = await client.PostJsonAsync("/api/patients/merge", new { survivorId = id, mergedId = Guid.NewGuid(), reason = "x" });
+        await unknown.ExpectAsync(HttpStatusCode.NotFound);
+        using var nurse = await app.ClientForRoleAsync(Roles.Nurse);
+        using var refused = await nurse.PostJsonAsync("/api/patients/merge", new { survivorId = id, mergedId = Guid.NewGuid(), reason = "x" });
+        await refused.ExpectAsync(HttpStatusCode.Forbidden);
     }
 
     [Fact]

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Meridian.Bench;
+using Meridian.Patients.Contracts;
+using Meridian.Patients.Demo;
+using Meridian.Patients.Features.SearchPatients;
+using Meridian.SharedKernel.Data;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Meridian.Bench;
+
+internal static class BenchMain
+{
+    public static async Task Main(string[] args)
+    {
+
+        // Meridian benchmark: one command, figures side by side in one run on this machine.
+        //   dotnet run -c Release --project bench/Meridian.Bench -- [--patients 100000] [--provider Sqlite|PostgreSQL] [--seconds 10]
+        var options = BenchOptions.Parse(args);
+        Console.WriteLine($"Meridian benchmark — {options.Patients:N0} patients on {options.Provider}, {Environment.ProcessorCount} cores, {options.Seconds} s per throughput run");
+
+        await using var app = await BenchHost.StartAsync(options);
+        var results = new List<(string Name, string Value, string Budget, bool? Met)>();
+
+        // 1. Seed.
+        var sw = Stopwatch.StartNew();
+        await app.WithScopeAsync(sp => sp.GetRequiredService<PatientDemoSeeder>().SeedAsync(options.Patients, seed: 42, batchSize: 2_000));
+        sw.Stop();
+        results.Add(("Seed patients (with coverage + FHIR projection)", $"{options.Patients / sw.Elapsed.TotalSeconds:N0} patients/s ({sw.Elapsed.TotalSeconds:N1} s)", "", null));
+
+        // 2. Patient search by name prefix, in-process through the real handler (with its audit record).
+        var prefixes = await app.WithScopeAsync(async sp =>
+        {
+            var page = await sp.GetRequiredService<SearchPatientsHandler>().HandleAsync(new PatientSearchQuery(Count: 500));
+            return page.Items.Select(p => p.Family.Length >= 3 ? p.Family[..3] : p.Family).Distinct().Take(200).ToList();
+        });
+        var latencies = new List<double>();
+        for (var i = 0; i < 2_000 + 200; i++)
+        {
+            var prefix = prefixes[i % prefixes.Count];
+            var t = Stopwatch.GetTimestamp();
+            await app.WithScopeAsync(sp => sp.GetRequiredService<SearchPatientsHandler>().HandleAsync(new PatientSearchQuery(Family: prefix, Count: 20)));
+            if (i >= 200) latencies.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds); // first 200 warm up
+        }
+        latencies.Sort();
+        var p50 = latencies[latencies.Count / 2];
+        var p95 = latencies[(int)(latencies.Count * 0.95)];
+        results.Add(("Patient search by family-name prefix, in-process (p50 / p95)", $"{p50:N2} ms / {p95:N2} ms", "p95 ≤ 20 ms", p95 <= 20));
+
+        // 3. FHIR Patient read by id at 8 concurrent clients, side by side with a bare Kestrel endpoint serving the same bytes.
+        var ids = await app.WithScopeAsync(async sp =>
+            (await sp.GetRequiredService<SearchPatientsHandler>().HandleAsync(new PatientSearchQuery(Count: 1_000))).Items.Select(p => p.Id.ToString()).ToList());
+        var token = await app.BackendTokenAsync();
+        using var fhirClient = BenchHost.NewClient(app.BaseAddress, token);
+        var bodies = new Dictionary<string, byte[]>();
+        foreach (var id in ids)
+        {
+            using var r = await fhirClient.GetAsync($"/fhir/Patient/{id}");
+            r.EnsureSuccessStatusCode();
+            bodies[id] = await r.Content.ReadAsByteArrayAsync();
+        }
+        await using var bare = await BareKestrel.StartAsync(bodies);
+        using var bareClient = BenchHost.NewClient(bare.BaseAddress, token);
+
+        var fhirRate = await Load.RunAsync(fhirClient, i => $"/fhir/Patient/{ids[i % ids.Count]}", concurrency: 8, TimeSpan.FromSeconds(options.Seconds));
+        var bareRate = await Load.RunAsync(bareClient, i => $"/fhir/Patient/{ids[i % ids.Count]}", concurrency: 8, TimeSpan.FromSeconds(options.Seconds));
+        results.Add(("FHIR Patient read by id, 8 concurrent clients (audited)", $"{fhirRate.PerSecond:N0} req/s (p95 {fhirRate.P95Ms:N2} ms)", "≥ 5,000 req/s", fhirRate.PerSecond >= 5_000));
+        results.Add(("Bare Kestrel endpoint, same bytes, same load", $"{bareRate.PerSecond:N0} req/s (p95 {bareRate.P95Ms:N2} ms)", "", null));
+        results.Add(("Ratio Meridian FHIR read / bare Kestrel", $"{fhirRate.PerSecond / bareRate.PerSecond:P0}", "", null));
+
+        // 4. Registrations per second over HTTP (validation, duplicate check, MRN, FHIR projection, audit record in the same transaction).
+        var auditBefore = await app.AuditCountAsync();
+        using var frontDesk = BenchHost.NewClient(app.BaseAddress, await app.StaffTokenAsync("FrontDesk"));
+        var registrations = await Load.RunPostAsync(frontDesk, "/api/patients", Registrations.Body, concurrency: 8, TimeSpan.FromSeconds(options.Seconds));
+        var auditAfter = await app.AuditCountAsync();
+        results.Add(("Patient registrations over HTTP, 8 concurrent clients", $"{registrations.PerSecond:N0} /s (p95 {registrations.P95Ms:N2} ms; {registrations.Count:N0} registered, {auditAfter - auditBefore:N0} audit records)", "≥ 500/s", registrations.PerSecond >= 500));
+
+        var chain = await app.VerifyAuditAsync();
+        results.Add(("Audit chain after the run", chain, "", null));
+
+        Console.WriteLine();
+        var width = results.Max(r => r.Name.Length);
+        foreach (var (name, value, budget, met) in results)
+            Console.WriteLine($"{name.PadRight(width)}  {value}{(budget.Length > 0 ? $"   [budget {budget}: {(met == true ? "met" : "NOT met")}]" : "")}");
+    }
+}
