@@ -1,3 +1,4 @@
+using Meridian.Identity.Security;
 using Meridian.Web.Components;
 using Microsoft.AspNetCore.Http.Json;
 
@@ -46,6 +47,7 @@ internal static class HostSetup
         });
         app.UseStaticFiles();
         app.UseAuthentication();
+        app.UseMfaEnforcement();
         app.UseAuthorization();
         app.UseAntiforgery();
         return app;
