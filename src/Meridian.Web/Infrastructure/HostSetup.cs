@@ -55,7 +55,7 @@ internal static class HostSetup
 
     public static WebApplication MapMeridianPages(this WebApplication app)
     {
-        app.MapRazorComponents<App>();
+        app.MapRazorComponents<App>().AddAdditionalAssemblies(ModuleAssemblies.Pages);
         return app;
     }
 }
