@@ -46,7 +46,24 @@ public sealed partial class CookieSession(MeridianApp app) : IDisposable
     public async Task<HttpResponseMessage> SignInAsync(string email, string password, string page = "/login") =>
         await SubmitAsync(page, "login", new Dictionary<string, string> { ["Input.Email"] = email, ["Input.Password"] = password });
 
+    /// <summary>A new Administrator signed in and enrolled in MFA (the enrolment Administrators must do first).</summary>
+    public async Task<string> SignInAsNewAdministratorAsync()
+    {
+        var admin = await app.CreateUserAsync(Meridian.SharedKernel.Security.Roles.Administrator);
+        var response = await SignInAsync(admin.Email, TestPasswords.Default);
+        response.AssertRedirect("/account/mfa");
+        var page = await GetPageAsync("/account/mfa");
+        var key = SharedKey().Match(page).Groups[1].Value;
+        var enrolled = await (await PostFormAsync("/account/mfa", page, "enrol-mfa", new Dictionary<string, string> { ["Input.Code"] = Totp.Code(key) })).HtmlAsync();
+        Assert.Contains("Your authenticator app is set up.", enrolled);
+        app.Clock.Advance(TimeSpan.FromSeconds(1));
+        return admin.Email;
+    }
+
     public void Dispose() => _client.Dispose();
+
+    [GeneratedRegex("data-key=\"([A-Z2-7]+)\"")]
+    private static partial Regex SharedKey();
 
     [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryToken();
