@@ -23,6 +23,11 @@ public sealed class SignInFlowTests(MeridianSite site)
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Verify chain" }).ClickAsync();
         await Assertions.Expect(page.Locator("#verify-result")).ToContainTextAsync("Audit trail intact");
+        await MeridianSite.ScreenshotAsync(page, "audit-report");
+        await page.GotoAsync("/admin/users");
+        await MeridianSite.ScreenshotAsync(page, "users");
+        await page.GotoAsync("/account");
+        await MeridianSite.ScreenshotAsync(page, "account");
     }
 
     [Fact]
@@ -47,6 +52,7 @@ public sealed class SignInFlowTests(MeridianSite site)
         // Demo mode lists the demo users and their passwords on the sign-in page.
         await Assertions.Expect(page.Locator("#demo-users")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByText("Demo-Front-2026")).ToBeVisibleAsync();
+        await MeridianSite.ScreenshotAsync(page, "login");
 
         var (email, password) = StaffSteps.Demo(Roles.FrontDesk);
         await StaffSteps.SubmitPasswordAsync(page, email, password);
@@ -54,6 +60,7 @@ public sealed class SignInFlowTests(MeridianSite site)
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Register a new patient" })).ToHaveAttributeAsync("href", "/patients/register");
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Find a patient" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Users" })).ToHaveCountAsync(0);
+        await MeridianSite.ScreenshotAsync(page, "home-front-desk");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await Assertions.Expect(page.GetByText("You are signed out.")).ToBeVisibleAsync();

@@ -63,6 +63,14 @@ public sealed class MeridianSite : WebApplicationFactory<Program>, IAsyncLifetim
         return await context.NewPageAsync();
     }
 
+    /// <summary>Saves a full-page screenshot when MERIDIAN_SCREENSHOTS names a folder (for reviewing the pages, or CI artifacts).</summary>
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("MERIDIAN_SCREENSHOTS") is not { Length: > 0 } dir) return;
+        Directory.CreateDirectory(dir);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(dir, name + ".png"), FullPage = true });
+    }
+
     public async Task<StaffUserView> CreateUserAsync(string role, string password)
     {
         await using var scope = Services.CreateAsyncScope();

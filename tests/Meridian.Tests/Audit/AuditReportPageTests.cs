@@ -32,6 +32,7 @@ public abstract class AuditReportPageTests<TApp>(TApp app) : IClassFixture<TApp>
         await session.SignInAsNewAdministratorAsync();
         var html = await session.GetPageAsync("/admin/audit?action=SignIn&sort=user");
         Assert.Contains("aria-sort=\"ascending\"", html);
+        Assert.Contains(">User ▲</a>", WebUtility.HtmlDecode(html));
         Assert.Contains("href=\"/admin/audit?action=SignIn&amp;sort=-user\"", html);
         Assert.Contains("href=\"/api/audit/export.csv?action=SignIn\"", html);
     }
