@@ -14,6 +14,8 @@ public static class AuditModule
     public static IServiceCollection AddAuditModule(this IServiceCollection services)
     {
         services.AddDbContext<AuditDbContext>((sp, o) => o.UseMeridianDatabase(sp.GetRequiredService<DatabaseOptions>()));
+        services.AddSingleton<AuditAppender>();
+        services.AddSingleton<AuditWriteQueue>();
         services.AddScoped<IAuditTrail, AuditTrail>();
         services.AddScoped<SearchAuditTrail>();
         services.AddScoped<IAuditReader>(sp => sp.GetRequiredService<SearchAuditTrail>());

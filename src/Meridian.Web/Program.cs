@@ -1,4 +1,5 @@
 using Meridian.Audit;
+using Meridian.Fhir;
 using Meridian.Identity;
 using Meridian.Patients;
 using Meridian.Web.Infrastructure;
@@ -9,6 +10,7 @@ builder.Services.AddMeridianHost(builder.Configuration);
 builder.Services.AddAuditModule();
 builder.Services.AddIdentityModule(builder.Configuration);
 builder.Services.AddPatientsModule();
+builder.Services.AddFhirModule();
 
 var app = builder.Build();
 if (await MeridianCommands.TryRunAsync(app, args)) return;
@@ -18,6 +20,7 @@ app.UseMeridianPipeline();
 app.MapAuditModule();
 app.MapIdentityModule();
 app.MapPatientsModule();
+app.MapFhirModule();
 app.MapMeridianPages();
 app.Run();
 

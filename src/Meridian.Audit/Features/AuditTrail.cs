@@ -1,44 +1,121 @@
 using System.Data.Common;
+using System.Threading.Channels;
 using Meridian.Audit.Contracts;
 using Meridian.Audit.Domain;
 using Meridian.SharedKernel.Data;
 using Meridian.SharedKernel.Security;
+using Microsoft.Extensions.Logging;
 
 namespace Meridian.Audit.Features;
 
+/// <summary>An audit entry with its actor resolved at the moment of the request (the background writer has no request).</summary>
+internal sealed record PendingAuditRecord(AuditEntry Entry, string? UserId, string? UserName, string? Role, string? ClientId, string? SourceAddress);
+
 /// <summary>
-/// Appends hash-chained records. Appends are serialized so that each record links to exactly one predecessor:
-/// on PostgreSQL by a transaction-scoped advisory lock, on SQLite by its single writer (write transactions
-/// begin IMMEDIATE). The lock is held only to the end of the caller's transaction, which is short.
+/// The request-scoped face of the audit trail: resolves who is acting, then appends in the caller's transaction (writes)
+/// or through the group-commit writer (reads), which returns only once the record is committed.
 /// </summary>
-internal sealed class AuditTrail(DatabaseOptions db, ICurrentActor actor, TimeProvider time) : IAuditTrail
+internal sealed class AuditTrail(AuditAppender appender, AuditWriteQueue queue, ICurrentActor actor) : IAuditTrail
 {
-    private const long ChainLockKey = 0x4175646974436861; // "AuditCha"
-    private readonly string _table = ModuleDatabase.QualifiedTable(db.Provider, AuditDbContext_Schema, "record");
-    private const string AuditDbContext_Schema = Data.AuditDbContext.Schema;
-
     public Task RecordAsync(AuditEntry entry, DbTransaction transaction, CancellationToken ct = default) =>
-        AppendAsync([entry], transaction, ct);
+        appender.AppendAsync([Resolve(entry)], transaction, ct);
 
-    public async Task RecordAsync(AuditEntry entry, CancellationToken ct = default) =>
-        await RecordManyAsync([entry], null, ct);
+    public Task RecordAsync(AuditEntry entry, CancellationToken ct = default) => queue.AppendAsync([Resolve(entry)]);
 
-    public async Task RecordManyAsync(IReadOnlyList<AuditEntry> entries, DbTransaction? transaction, CancellationToken ct = default)
+    public Task RecordManyAsync(IReadOnlyList<AuditEntry> entries, DbTransaction? transaction, CancellationToken ct = default)
     {
-        if (entries.Count == 0) return;
-        if (transaction is not null)
-        {
-            await AppendAsync(entries, transaction, ct);
-            return;
-        }
-        await using var connection = DbConnections.Create(db);
-        await connection.OpenAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        await AppendAsync(entries, tx, ct);
-        await tx.CommitAsync(ct);
+        if (entries.Count == 0) return Task.CompletedTask;
+        var pending = entries.Select(Resolve).ToList();
+        return transaction is null ? queue.AppendAsync(pending) : appender.AppendAsync(pending, transaction, ct);
     }
 
-    private async Task AppendAsync(IReadOnlyList<AuditEntry> entries, DbTransaction tx, CancellationToken ct)
+    private PendingAuditRecord Resolve(AuditEntry e) => new(e,
+        e.UserIdOverride ?? actor.UserId, e.UserNameOverride ?? actor.UserName, e.RoleOverride ?? actor.Role,
+        e.ClientIdOverride ?? actor.ClientId, actor.SourceAddress);
+}
+
+/// <summary>
+/// Group commit for audit records that are not part of a write transaction (reads, searches, sign-ins). Concurrent
+/// callers' records are appended in one transaction and each caller's task completes only after that commit, so a read
+/// still never returns data whose audit record is not durable — with one chain lock and one commit per batch instead of
+/// one per request.
+/// </summary>
+internal sealed class AuditWriteQueue : IAsyncDisposable
+{
+    private const int MaxBatch = 256;
+    private readonly Channel<(IReadOnlyList<PendingAuditRecord> Records, TaskCompletionSource Done)> _channel =
+        Channel.CreateUnbounded<(IReadOnlyList<PendingAuditRecord>, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly DatabaseOptions _db;
+    private readonly AuditAppender _appender;
+    private readonly ILogger<AuditWriteQueue> _logger;
+    private readonly Task _loop;
+
+    public AuditWriteQueue(DatabaseOptions db, AuditAppender appender, ILogger<AuditWriteQueue> logger)
+    {
+        _db = db;
+        _appender = appender;
+        _logger = logger;
+        _loop = Task.Run(RunAsync);
+    }
+
+    public Task AppendAsync(IReadOnlyList<PendingAuditRecord> records)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_channel.Writer.TryWrite((records, done)))
+            done.SetException(new InvalidOperationException("The audit writer has stopped; the request cannot be audited."));
+        return done.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<(IReadOnlyList<PendingAuditRecord> Records, TaskCompletionSource Done)>(MaxBatch);
+        while (await _channel.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            var count = 0;
+            while (count < MaxBatch && _channel.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+                count += item.Records.Count;
+            }
+            try
+            {
+                await using var connection = DbConnections.Create(_db);
+                await connection.OpenAsync();
+                await using var tx = await connection.BeginTransactionAsync();
+                await _appender.AppendAsync(batch.SelectMany(b => b.Records).ToList(), tx, CancellationToken.None);
+                await tx.CommitAsync();
+                foreach (var b in batch) b.Done.SetResult();
+            }
+            catch (Exception e)
+            {
+                // Every caller in the batch fails: their requests return an error rather than unaudited data.
+                _logger.LogError(e, "Could not append {Count} audit record(s)", count);
+                foreach (var b in batch) b.Done.TrySetException(e);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Writer.TryComplete();
+        await _loop;
+    }
+}
+
+/// <summary>
+/// Appends hash-chained records in a given transaction. Appends are serialized so that each record links to exactly one
+/// predecessor: on PostgreSQL by a transaction-scoped advisory lock, on SQLite by its single writer (write transactions
+/// begin IMMEDIATE). The lock is held only to the end of the transaction, which is short.
+/// </summary>
+internal sealed class AuditAppender(DatabaseOptions db, TimeProvider time)
+{
+    private const long ChainLockKey = 0x4175646974436861; // "AuditCha"
+    private static readonly string[] Columns =
+        ["@seq", "@at", "@uid", "@uname", "@role", "@client", "@patient", "@action", "@rtype", "@rid", "@outcome", "@source", "@detail", "@prev", "@hash"];
+    private readonly string _table = ModuleDatabase.QualifiedTable(db.Provider, Data.AuditDbContext.Schema, "record");
+
+    public async Task AppendAsync(IReadOnlyList<PendingAuditRecord> records, DbTransaction tx, CancellationToken ct)
     {
         var connection = tx.Connection ?? throw new InvalidOperationException("The transaction has no connection.");
         if (db.Provider == DatabaseProvider.PostgreSql)
@@ -50,7 +127,7 @@ internal sealed class AuditTrail(DatabaseOptions db, ICurrentActor actor, TimePr
         }
 
         long lastSequence = 0;
-        string lastHash = AuditRecord.GenesisHash;
+        var lastHash = AuditRecord.GenesisHash;
         await using (var last = connection.CreateCommand())
         {
             last.Transaction = tx;
@@ -71,54 +148,45 @@ internal sealed class AuditTrail(DatabaseOptions db, ICurrentActor actor, TimePr
         insert.Transaction = tx;
         insert.CommandText =
             $"INSERT INTO {_table} (sequence, occurred_at, user_id, user_name, role, client_id, patient_id, action, resource_type, " +
-            "resource_id, outcome, source_address, detail, previous_hash, hash) VALUES " +
-            "(@seq, @at, @uid, @uname, @role, @client, @patient, @action, @rtype, @rid, @outcome, @source, @detail, @prev, @hash)";
-        var p = new Dictionary<string, DbParameter>();
-        foreach (var name in new[] { "@seq", "@at", "@uid", "@uname", "@role", "@client", "@patient", "@action", "@rtype", "@rid", "@outcome", "@source", "@detail", "@prev", "@hash" })
+            "resource_id, outcome, source_address, detail, previous_hash, hash) VALUES (" + string.Join(", ", Columns) + ")";
+        var p = new DbParameter[Columns.Length];
+        for (var i = 0; i < Columns.Length; i++)
         {
-            var parameter = insert.CreateParameter();
-            parameter.ParameterName = name;
-            insert.Parameters.Add(parameter);
-            p[name] = parameter;
+            p[i] = insert.CreateParameter();
+            p[i].ParameterName = Columns[i];
+            insert.Parameters.Add(p[i]);
         }
 
-        foreach (var entry in entries)
+        foreach (var pending in records)
         {
+            var e = pending.Entry;
             var record = new AuditRecord
             {
                 Sequence = ++lastSequence,
                 OccurredAt = now,
-                UserId = entry.UserIdOverride ?? actor.UserId,
-                UserName = Truncate(entry.UserNameOverride ?? actor.UserName, 256),
-                Role = entry.RoleOverride ?? actor.Role,
-                ClientId = entry.ClientIdOverride ?? actor.ClientId,
-                PatientId = entry.PatientId,
-                Action = entry.Action.ToString(),
-                ResourceType = entry.ResourceType,
-                ResourceId = Truncate(entry.ResourceId, 128),
-                Outcome = entry.Outcome.ToString(),
-                SourceAddress = Truncate(actor.SourceAddress, 64),
-                Detail = Truncate(entry.Detail, 2000),
+                UserId = pending.UserId,
+                UserName = Truncate(pending.UserName, 256),
+                Role = pending.Role,
+                ClientId = pending.ClientId,
+                PatientId = e.PatientId,
+                Action = e.Action.ToString(),
+                ResourceType = e.ResourceType,
+                ResourceId = Truncate(e.ResourceId, 128),
+                Outcome = e.Outcome.ToString(),
+                SourceAddress = Truncate(pending.SourceAddress, 64),
+                Detail = Truncate(e.Detail, 2000),
                 PreviousHash = lastHash,
             };
             record.Hash = record.ComputeHash();
             lastHash = record.Hash;
 
-            p["@seq"].Value = record.Sequence;
-            p["@at"].Value = db.Provider == DatabaseProvider.Sqlite ? AuditStorage.FormatSqliteTime(record.OccurredAt) : record.OccurredAt;
-            p["@uid"].Value = (object?)record.UserId ?? DBNull.Value;
-            p["@uname"].Value = (object?)record.UserName ?? DBNull.Value;
-            p["@role"].Value = (object?)record.Role ?? DBNull.Value;
-            p["@client"].Value = (object?)record.ClientId ?? DBNull.Value;
-            p["@patient"].Value = (object?)record.PatientId ?? DBNull.Value;
-            p["@action"].Value = record.Action;
-            p["@rtype"].Value = record.ResourceType;
-            p["@rid"].Value = (object?)record.ResourceId ?? DBNull.Value;
-            p["@outcome"].Value = record.Outcome;
-            p["@source"].Value = (object?)record.SourceAddress ?? DBNull.Value;
-            p["@detail"].Value = (object?)record.Detail ?? DBNull.Value;
-            p["@prev"].Value = record.PreviousHash;
-            p["@hash"].Value = record.Hash;
+            object?[] values =
+            [
+                record.Sequence, db.Provider == DatabaseProvider.Sqlite ? AuditStorage.FormatSqliteTime(record.OccurredAt) : record.OccurredAt,
+                record.UserId, record.UserName, record.Role, record.ClientId, record.PatientId, record.Action, record.ResourceType,
+                record.ResourceId, record.Outcome, record.SourceAddress, record.Detail, record.PreviousHash, record.Hash,
+            ];
+            for (var i = 0; i < values.Length; i++) p[i].Value = values[i] ?? DBNull.Value;
             await insert.ExecuteNonQueryAsync(ct);
         }
     }

@@ -1,19 +1,36 @@
 using System.Data.Common;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Meridian.SharedKernel;
 
 namespace Meridian.Patients.Contracts;
 
 /// <summary>The patient's identity across Meridian. Other modules store this id, never a foreign key.</summary>
+[JsonConverter(typeof(PatientIdJsonConverter))]
 public readonly record struct PatientId(Guid Value) : ITypedId
 {
     public override string ToString() => Value.ToString();
     public static PatientId? TryParse(string? text) => TypedIds.TryParse(text) is { } g ? new PatientId(g) : null;
 }
 
+[JsonConverter(typeof(CoverageIdJsonConverter))]
 public readonly record struct CoverageId(Guid Value) : ITypedId
 {
     public override string ToString() => Value.ToString();
     public static CoverageId? TryParse(string? text) => TypedIds.TryParse(text) is { } g ? new CoverageId(g) : null;
+}
+
+/// <summary>Typed ids travel in JSON as their plain Guid text, as in URLs ("id": "0190…"), not as {"value": …}.</summary>
+public sealed class PatientIdJsonConverter : JsonConverter<PatientId>
+{
+    public override PatientId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => new(reader.GetGuid());
+    public override void Write(Utf8JsonWriter writer, PatientId value, JsonSerializerOptions options) => writer.WriteStringValue(value.Value);
+}
+
+public sealed class CoverageIdJsonConverter : JsonConverter<CoverageId>
+{
+    public override CoverageId Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => new(reader.GetGuid());
+    public override void Write(Utf8JsonWriter writer, CoverageId value, JsonSerializerOptions options) => writer.WriteStringValue(value.Value);
 }
 
 /// <summary>FHIR HumanName. Use: official (legal) | usual (preferred) | nickname | old | maiden.</summary>
@@ -134,4 +151,36 @@ public interface IPatientChangeObserver
 {
     Task OnPatientSavedAsync(PatientSnapshot patient, DbTransaction transaction, CancellationToken ct);
     Task OnCoverageSavedAsync(CoverageSnapshot coverage, DbTransaction transaction, CancellationToken ct);
+
+    /// <summary>
+    /// Many patients saved in one transaction (demo seeding, imports), each with its coverages in
+    /// <see cref="PatientSnapshot.Coverages"/>. Override to write a projection in bulk; the default calls the single-item methods.
+    /// </summary>
+    async Task OnPatientsSavedAsync(IReadOnlyList<PatientSnapshot> patients, DbTransaction transaction, CancellationToken ct)
+    {
+        foreach (var patient in patients)
+        {
+            await OnPatientSavedAsync(patient, transaction, ct);
+            foreach (var coverage in patient.Coverages) await OnCoverageSavedAsync(coverage, transaction, ct);
+        }
+    }
+}
+
+/// <summary>An alert on the chart header (banner). Severity: info | warning | critical. Source names the module that raised it.</summary>
+public sealed record ChartAlert(string Code, string Severity, string Text, string Source);
+
+/// <summary>
+/// Lets later modules add to the chart header: alerts (allergies, overdue balance…) and labelled items
+/// (primary care provider, next appointment…). Implementations are registered in DI and called on every header read.
+/// </summary>
+public interface IChartHeaderContributor
+{
+    Task ContributeAsync(PatientId patient, ChartHeaderBuilder header, CancellationToken ct);
+}
+
+public sealed class ChartHeaderBuilder
+{
+    public List<ChartAlert> Alerts { get; } = [];
+    /// <summary>Label → value, shown in the banner in insertion order.</summary>
+    public List<KeyValuePair<string, string>> Items { get; } = [];
 }

@@ -32,6 +32,11 @@ internal static class HostSetup
         {
             // Empty 4xx answers on the API (401, 403, 404 from routing) get a ProblemDetails body too.
             var http = ctx.HttpContext;
+            if (http.Request.Path.StartsWithSegments("/fhir") && http.Response.ContentLength is null && !http.Response.HasStarted)
+            {
+                await Meridian.Fhir.FhirModule.WriteStatusOutcomeAsync(http);
+                return;
+            }
             if (http.Request.Path.StartsWithSegments("/api") && http.Response.ContentLength is null && !http.Response.HasStarted)
                 await http.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
                 {

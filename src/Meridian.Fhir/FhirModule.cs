@@ -1,0 +1,92 @@
+using Meridian.Audit.Contracts;
+using Meridian.Fhir.Data;
+using Meridian.Fhir.Features;
+using Meridian.Fhir.Http;
+using Meridian.Fhir.Store;
+using Meridian.Patients.Contracts;
+using Meridian.SharedKernel.Data;
+using Meridian.SharedKernel.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Meridian.Fhir;
+
+/// <summary>FHIR R4 at /fhir: a store with a search index, Patient/Coverage projected from the Patients module.</summary>
+public static class FhirModule
+{
+    /// <summary>Resource types served, with the permissions that guard reading and writing them.</summary>
+    internal static readonly IReadOnlyList<(string Type, string Read, string Write)> ResourceTypes =
+    [
+        ("Patient", Permissions.PatientRead, Permissions.PatientWrite),
+        ("Coverage", Permissions.PatientRead, Permissions.PatientWrite),
+        ("RelatedPerson", Permissions.PatientRead, Permissions.PatientWrite),
+        ("Organization", Permissions.DirectoryRead, Permissions.DirectoryWrite),
+        ("Practitioner", Permissions.DirectoryRead, Permissions.DirectoryWrite),
+        ("Location", Permissions.DirectoryRead, Permissions.DirectoryWrite),
+    ];
+
+    public static IServiceCollection AddFhirModule(this IServiceCollection services)
+    {
+        services.AddDbContext<FhirDbContext>((sp, o) => o.UseMeridianDatabase(sp.GetRequiredService<DatabaseOptions>()));
+        services.AddSingleton<FhirStore>();
+        services.AddScoped<IPatientChangeObserver, PatientProjection>();
+        services.AddSingleton(new ModuleMigrations(FhirDbContext.Schema, typeof(FhirModule).Assembly, Order: 40));
+        return services;
+    }
+
+    /// <summary>
+    /// An empty error status on /fhir (401 and 403 from authorization, 404 for an unknown resource type, 405) gets an
+    /// OperationOutcome body, as FHIR clients expect on every failure (R4 http.html#Status-Codes).
+    /// </summary>
+    public static Task WriteStatusOutcomeAsync(HttpContext http)
+    {
+        var status = http.Response.StatusCode;
+        var (code, text) = status switch
+        {
+            401 => ("login", "A valid access token is required (see /.well-known/smart-configuration)."),
+            403 => ("forbidden", "The access token does not grant this interaction."),
+            404 => ("not-supported", $"No FHIR interaction is defined at {http.Request.Method} {http.Request.Path}."),
+            405 => ("not-supported", $"{http.Request.Method} is not supported at {http.Request.Path}."),
+            _ => ("processing", $"The request failed with HTTP {status}."),
+        };
+        return FhirError.WriteAsync(http, status, [new FhirIssue(code, text)]);
+    }
+
+    public static IEndpointRouteBuilder MapFhirModule(this IEndpointRouteBuilder app)
+    {
+        var fhir = app.MapGroup("/fhir").AddEndpointFilter(FhirHttp.OperationOutcomeFilter);
+
+        // R4 http.html#capabilities: the CapabilityStatement is public so clients can discover how to authenticate.
+        fhir.MapGet("/metadata", (HttpContext http, TimeProvider time) => GetCapabilityStatement.Get(http, time))
+            .AllowAnonymous();
+
+        fhir.MapGet("/AuditEvent", (HttpContext http, IAuditReader reader, IAuditTrail audit) => SearchAuditEvents.Search(http, reader, audit))
+            .RequireAuthorization(Permissions.AuditRead)
+            .WithMetadata(new AuditedAttribute(AuditAction.Search, "AuditEvent"));
+
+        foreach (var (type, read, write) in ResourceTypes)
+        {
+            fhir.MapGet($"/{type}/{{id}}", (HttpContext http, string id, FhirStore store, IAuditTrail audit) => ReadResource.Read(http, type, id, store, audit))
+                .RequireAuthorization(read)
+                .WithMetadata(new AuditedAttribute(AuditAction.Read, type));
+            fhir.MapGet($"/{type}/{{id}}/_history/{{vid:int}}", (HttpContext http, string id, int vid, FhirStore store, IAuditTrail audit) =>
+                    ReadResource.ReadVersion(http, type, id, vid, store, audit))
+                .RequireAuthorization(read)
+                .WithMetadata(new AuditedAttribute(AuditAction.Read, type));
+            fhir.MapGet($"/{type}", (HttpContext http, FhirStore store, IAuditTrail audit) => SearchResources.Search(http, type, store, audit))
+                .RequireAuthorization(read)
+                .WithMetadata(new AuditedAttribute(AuditAction.Search, type));
+            fhir.MapPost($"/{type}", (HttpContext http, FhirStore store, IAuditTrail audit, TimeProvider time) => WriteResource.Create(http, type, store, audit, time))
+                .RequireAuthorization(write)
+                .WithMetadata(new AuditedAttribute(AuditAction.Create, type));
+            fhir.MapPut($"/{type}/{{id}}", (HttpContext http, string id, FhirStore store, IAuditTrail audit, TimeProvider time) =>
+                    WriteResource.Update(http, type, id, store, audit, time))
+                .RequireAuthorization(write)
+                .WithMetadata(new AuditedAttribute(AuditAction.Update, type));
+        }
+        return app;
+    }
+}

@@ -1,0 +1,208 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text.Json;
+using Meridian.Fhir.Data;
+using Meridian.Fhir.Search;
+using Meridian.SharedKernel.Data;
+using Meridian.SharedKernel.Errors;
+
+namespace Meridian.Fhir.Store;
+
+internal sealed record StoredVersion(string ResourceType, string Id, int VersionId, DateTime LastUpdated, bool Deleted, byte[] Json);
+
+/// <summary>
+/// The FHIR resource store: current versions, history, and the search index, in raw ADO.NET for both providers.
+/// A read is one primary-key lookup that returns the stored UTF-8 bytes; a write stores the resource, its history
+/// row and its index rows in the caller's transaction.
+/// </summary>
+internal sealed class FhirStore(DatabaseOptions db)
+{
+    private readonly string _resource = Table(db, "resource");
+    private readonly string _history = Table(db, "resource_history");
+    private readonly string _token = Table(db, "search_token");
+    private readonly string _string = Table(db, "search_string");
+    private readonly string _date = Table(db, "search_date");
+    private readonly string _reference = Table(db, "search_reference");
+    public DatabaseProvider Provider => db.Provider;
+
+    private static string Table(DatabaseOptions db, string name) => ModuleDatabase.QualifiedTable(db.Provider, FhirDbContext.Schema, name);
+
+    public DbConnection CreateConnection() => DbConnections.Create(db);
+
+    public async Task<StoredVersion?> ReadAsync(string type, string id, CancellationToken ct)
+    {
+        await using var connection = CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT version_id, last_updated, deleted, json FROM {_resource} WHERE resource_type = @t AND id = @i";
+        Add(cmd, "@t", type);
+        Add(cmd, "@i", id);
+        await using var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new StoredVersion(type, id, reader.GetInt32(0), ReadTime(reader, 1), reader.GetBoolean(2), reader.GetFieldValue<byte[]>(3));
+    }
+
+    public async Task<StoredVersion?> ReadVersionAsync(string type, string id, int version, CancellationToken ct)
+    {
+        await using var connection = CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT version_id, last_updated, deleted, json FROM {_history} WHERE resource_type = @t AND id = @i AND version_id = @v";
+        Add(cmd, "@t", type);
+        Add(cmd, "@i", id);
+        Add(cmd, "@v", version);
+        await using var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, ct);
+        if (!await reader.ReadAsync(ct)) return null;
+        return new StoredVersion(type, id, reader.GetInt32(0), ReadTime(reader, 1), reader.GetBoolean(2), reader.GetFieldValue<byte[]>(3));
+    }
+
+    /// <summary>The current version of a resource inside a write transaction, locking its row on PostgreSQL (SQLite's write transaction is already exclusive).</summary>
+    public async Task<int?> CurrentVersionForUpdateAsync(DbTransaction tx, string type, string id, CancellationToken ct)
+    {
+        await using var cmd = tx.Connection!.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = $"SELECT version_id FROM {_resource} WHERE resource_type = @t AND id = @i" +
+                          (db.Provider == DatabaseProvider.PostgreSql ? " FOR UPDATE" : "");
+        Add(cmd, "@t", type);
+        Add(cmd, "@i", id);
+        var result = await cmd.ExecuteScalarAsync(ct);
+        return result is null or DBNull ? null : Convert.ToInt32(result, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Stores a version: the current row (inserted or replaced), a history row, and the index rows rebuilt from the
+    /// resource. Everything runs in <paramref name="tx"/>, so a failure leaves nothing behind.
+    /// </summary>
+    public async Task SaveAsync(DbTransaction tx, string type, string id, int version, DateTime lastUpdated, byte[] json, bool exists, CancellationToken ct)
+    {
+        var connection = tx.Connection ?? throw new InvalidOperationException("The transaction has no connection.");
+        IndexRows rows;
+        using (var doc = JsonDocument.Parse(json)) rows = SearchIndexer.Extract(type, doc.RootElement);
+
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = exists
+                ? $"UPDATE {_resource} SET version_id = @v, last_updated = @u, deleted = @d, json = @j WHERE resource_type = @t AND id = @i"
+                : $"INSERT INTO {_resource} (resource_type, id, version_id, last_updated, deleted, json) VALUES (@t, @i, @v, @u, @d, @j)";
+            AddVersion(cmd, type, id, version, lastUpdated, json);
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = $"INSERT INTO {_history} (resource_type, id, version_id, last_updated, deleted, json) VALUES (@t, @i, @v, @u, @d, @j)";
+            AddVersion(cmd, type, id, version, lastUpdated, json);
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        if (exists)
+        {
+            foreach (var table in (string[])[_token, _string, _date, _reference])
+            {
+                await using var delete = connection.CreateCommand();
+                delete.Transaction = tx;
+                delete.CommandText = $"DELETE FROM {table} WHERE resource_type = @t AND resource_id = @i";
+                Add(delete, "@t", type);
+                Add(delete, "@i", id);
+                await delete.ExecuteNonQueryAsync(ct);
+            }
+        }
+        await InsertRowsAsync(tx, $"INSERT INTO {_token} (resource_type, resource_id, param, system, code) VALUES (@t, @i, @a, @b, @c)",
+            type, id, rows.Tokens.Select(r => (r.Param, (object)r.System, (object?)r.Code)), ct);
+        await InsertRowsAsync(tx, $"INSERT INTO {_string} (resource_type, resource_id, param, value, exact) VALUES (@t, @i, @a, @b, @c)",
+            type, id, rows.Strings.Select(r => (r.Param, (object)r.Value, (object?)r.Exact)), ct);
+        await InsertRowsAsync(tx, $"INSERT INTO {_date} (resource_type, resource_id, param, low, high) VALUES (@t, @i, @a, @b, @c)",
+            type, id, rows.Dates.Select(r => (r.Param, (object)r.Low, (object?)r.High)), ct);
+        await InsertRowsAsync(tx, $"INSERT INTO {_reference} (resource_type, resource_id, param, target_type, target_id) VALUES (@t, @i, @a, @b, @c)",
+            type, id, rows.References.Select(r => (r.Param, (object)r.TargetType, (object?)r.TargetId)), ct);
+    }
+
+    private static async Task InsertRowsAsync(DbTransaction tx, string sql, string type, string id,
+        IEnumerable<(string Param, object B, object? C)> rows, CancellationToken ct)
+    {
+        DbCommand? cmd = null;
+        try
+        {
+            foreach (var (param, b, c) in rows)
+            {
+                if (cmd is null)
+                {
+                    cmd = tx.Connection!.CreateCommand();
+                    cmd.Transaction = tx;
+                    cmd.CommandText = sql;
+                    Add(cmd, "@t", type);
+                    Add(cmd, "@i", id);
+                    Add(cmd, "@a", "");
+                    Add(cmd, "@b", "");
+                    Add(cmd, "@c", "");
+                }
+                cmd.Parameters["@a"].Value = param;
+                cmd.Parameters["@b"].Value = b;
+                cmd.Parameters["@c"].Value = c ?? DBNull.Value;
+                await cmd.ExecuteNonQueryAsync(ct);
+            }
+        }
+        finally
+        {
+            if (cmd is not null) await cmd.DisposeAsync();
+        }
+    }
+
+    public async Task<(IReadOnlyList<byte[]> Resources, int Total)> SearchAsync(SqlSearch search, int offset, int count, CancellationToken ct)
+    {
+        await using var connection = CreateConnection();
+        await connection.OpenAsync(ct);
+        var where = $"r.resource_type = @type AND NOT r.deleted{search.Where}";
+        int total;
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = $"SELECT COUNT(*) FROM {_resource} r WHERE {where}";
+            Add(cmd, "@type", search.ResourceType);
+            foreach (var (name, value) in search.Parameters) Add(cmd, name, value);
+            total = Convert.ToInt32(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+        }
+        var list = new List<byte[]>();
+        if (count > 0 && offset < total)
+        {
+            await using var cmd = connection.CreateCommand();
+            // Ordered by id: stable across pages, and the primary key serves the sort.
+            cmd.CommandText = $"SELECT r.json FROM {_resource} r WHERE {where} ORDER BY r.id LIMIT @limit OFFSET @offset";
+            Add(cmd, "@type", search.ResourceType);
+            foreach (var (name, value) in search.Parameters) Add(cmd, name, value);
+            Add(cmd, "@limit", count);
+            Add(cmd, "@offset", offset);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) list.Add(reader.GetFieldValue<byte[]>(0));
+        }
+        return (list, total);
+    }
+
+    public SqlSearchBuilder NewSearch(string type) => new(type, _token, _string, _date, _reference);
+
+    private void AddVersion(DbCommand cmd, string type, string id, int version, DateTime lastUpdated, byte[] json)
+    {
+        Add(cmd, "@t", type);
+        Add(cmd, "@i", id);
+        Add(cmd, "@v", version);
+        Add(cmd, "@u", db.Provider == DatabaseProvider.Sqlite ? FormatSqliteTime(lastUpdated) : lastUpdated);
+        Add(cmd, "@d", false);
+        Add(cmd, "@j", json);
+    }
+
+    /// <summary>The text form EF Core's SQLite provider uses for DateTime, so that EF and raw SQL agree.</summary>
+    private static string FormatSqliteTime(DateTime utc) =>
+        utc.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
+
+    private static DateTime ReadTime(DbDataReader reader, int ordinal) =>
+        reader.GetFieldType(ordinal) == typeof(string)
+            ? DateTime.SpecifyKind(DateTime.Parse(reader.GetString(ordinal), CultureInfo.InvariantCulture), DateTimeKind.Utc)
+            : DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc);
+
+    internal static void Add(DbCommand cmd, string name, object? value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value ?? DBNull.Value;
+        cmd.Parameters.Add(p);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Data.Common;
+using System.Globalization;
+using Meridian.Patients.Contracts;
+using Meridian.Patients.Domain;
+using Meridian.SharedKernel.Data;
+using Meridian.SharedKernel.Errors;
+using Meridian.SharedKernel.Security;
+using Microsoft.EntityFrameworkCore;
+
+namespace Meridian.Patients.Data;
+
+/// <summary>What every Patients handler needs besides its own logic: permission checks, MRNs, loading, and observers.</summary>
+internal sealed class PatientStore(PatientsDbContext db, DatabaseOptions options, ICurrentActor actor, IEnumerable<IPatientChangeObserver> observers)
+{
+    public const string MrnCounter = "mrn";
+
+    public PatientsDbContext Db => db;
+    public ICurrentActor Actor => actor;
+
+    /// <summary>
+    /// Handlers check permissions themselves (not only the endpoint policy) because Blazor pages and other modules call
+    /// them directly.
+    /// </summary>
+    public void Require(string permission)
+    {
+        if (!actor.IsAuthenticated) throw new ForbiddenException("Sign in to access patient records.");
+        if (!actor.Has(permission)) throw new ForbiddenException($"This action requires the '{permission}' permission.");
+    }
+
+    /// <summary>
+    /// Hands out <paramref name="count"/> consecutive MRNs. The counter row is updated in the caller's transaction:
+    /// PostgreSQL row-locks it until commit and SQLite has a single writer, so two registrations never get the same number,
+    /// and a rolled-back registration does not consume one.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> AllocateMrnsAsync(DbTransaction tx, int count, CancellationToken ct)
+    {
+        await using var cmd = tx.Connection!.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = $"UPDATE {ModuleDatabase.QualifiedTable(options.Provider, PatientsDbContext.Schema, "counter")} " +
+                          "SET last_value = last_value + @n WHERE name = @name RETURNING last_value";
+        MigrationRunner.AddParameter(cmd, "@n", (long)count);
+        MigrationRunner.AddParameter(cmd, "@name", MrnCounter);
+        var last = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException("The MRN counter row is missing; run the migrations."), CultureInfo.InvariantCulture);
+        return Enumerable.Range(0, count).Select(i => FormatMrn(last - count + 1 + i)).ToList();
+    }
+
+    /// <summary>"M" and seven digits: short enough to read over the phone, wide enough for ten million patients.</summary>
+    public static string FormatMrn(long value) => "M" + value.ToString("D7", CultureInfo.InvariantCulture);
+
+    public Task<Patient?> LoadAsync(Guid id, bool tracked, CancellationToken ct)
+    {
+        var q = db.Patients.Include(p => p.Coverages).Include(p => p.Phones).AsSplitQuery();
+        return (tracked ? q : q.AsNoTracking()).FirstOrDefaultAsync(p => p.Id == id, ct);
+    }
+
+    public async Task NotifyAsync(PatientSnapshot patient, DbTransaction tx, CancellationToken ct)
+    {
+        foreach (var o in observers) await o.OnPatientSavedAsync(patient, tx, ct);
+    }
+
+    public async Task NotifyAsync(IReadOnlyList<PatientSnapshot> patients, DbTransaction tx, CancellationToken ct)
+    {
+        foreach (var o in observers) await o.OnPatientsSavedAsync(patients, tx, ct);
+    }
+
+    public async Task NotifyAsync(CoverageSnapshot coverage, DbTransaction tx, CancellationToken ct)
+    {
+        foreach (var o in observers) await o.OnCoverageSavedAsync(coverage, tx, ct);
+    }
+
+    /// <summary>True when a save failed on the unique (patient, rank) index of active coverages.</summary>
+    public static bool IsUniqueViolation(DbUpdateException e) =>
+        e.InnerException switch
+        {
+            Npgsql.PostgresException pg => pg.SqlState == "23505",
+            Microsoft.Data.Sqlite.SqliteException s => s.SqliteErrorCode == 19, // SQLITE_CONSTRAINT
+            _ => false,
+        };
+
+    public static PreconditionFailedException Stale(string what, int? current = null) =>
+        new($"The {what} was changed by someone else{(current is { } c ? $" (it is now at version {c})" : "")}. Reload it and apply your changes again.");
+}
