@@ -39,6 +39,8 @@ internal static class BenchMain
         var sample = await app.WithScopeAsync(async sp => await sp.GetRequiredService<PatientsDbContext>().Patients.AsNoTracking()
             .OrderBy(p => p.Mrn).Where((p) => p.Mrn.EndsWith("7")).Take(1_000).Select(p => new { p.Id, p.FamilyName }).ToListAsync());
         var prefixes = sample.Select(p => p.FamilyName.Length >= 3 ? p.FamilyName[..3] : p.FamilyName).Distinct().ToList();
+        if (options.Runs("search"))
+        {
         var latencies = new List<double>();
         for (var i = 0; i < 2_000 + 200; i++)
         {
@@ -52,9 +54,12 @@ internal static class BenchMain
         var p95 = latencies[(int)(latencies.Count * 0.95)];
         Console.WriteLine($"  search p50 {p50:N2} ms, p95 {p95:N2} ms");
         results.Add(("Patient search by family-name prefix, in-process (p50 / p95)", $"{p50:N2} ms / {p95:N2} ms", "p95 ≤ 20 ms", p95 <= 20));
+        }
 
         // 3. FHIR Patient read by id at 8 concurrent clients, side by side with a bare Kestrel endpoint serving the same bytes.
         var ids = sample.Select(p => p.Id.ToString()).ToList();
+        if (options.Runs("read"))
+        {
         var token = await app.BackendTokenAsync();
         using var fhirClient = BenchHost.NewClient(app.BaseAddress, token);
         var bodies = new Dictionary<string, byte[]>();
@@ -73,13 +78,18 @@ internal static class BenchMain
         results.Add(("FHIR Patient read by id, 8 concurrent clients (audited)", $"{fhirRate.PerSecond:N0} req/s (p95 {fhirRate.P95Ms:N2} ms)", "≥ 5,000 req/s", fhirRate.PerSecond >= 5_000));
         results.Add(("Bare Kestrel endpoint, same bytes, same load", $"{bareRate.PerSecond:N0} req/s (p95 {bareRate.P95Ms:N2} ms)", "", null));
         results.Add(("Ratio Meridian FHIR read / bare Kestrel", $"{fhirRate.PerSecond / bareRate.PerSecond:P0}", "", null));
+        }
 
         // 4. Registrations per second over HTTP (validation, duplicate check, MRN, FHIR projection, audit record in the same transaction).
+        if (options.Runs("register"))
+        {
         var auditBefore = await app.AuditCountAsync();
         using var frontDesk = BenchHost.NewClient(app.BaseAddress, await app.StaffTokenAsync("FrontDesk"));
         var registrations = await Load.RunPostAsync(frontDesk, "/api/patients", Registrations.Body, concurrency: 8, TimeSpan.FromSeconds(options.Seconds));
         var auditAfter = await app.AuditCountAsync();
         results.Add(("Patient registrations over HTTP, 8 concurrent clients", $"{registrations.PerSecond:N0} /s (p95 {registrations.P95Ms:N2} ms; {registrations.Count:N0} registered, {auditAfter - auditBefore:N0} audit records)", "≥ 500/s", registrations.PerSecond >= 500));
+
+        }
 
         var chain = await app.VerifyAuditAsync();
         results.Add(("Audit chain after the run", chain, "", null));

@@ -20,15 +20,18 @@ using Npgsql;
 
 namespace Meridian.Bench;
 
-internal sealed record BenchOptions(int Patients, DatabaseProvider Provider, int Seconds)
+internal sealed record BenchOptions(int Patients, DatabaseProvider Provider, int Seconds, string Only)
 {
+    public bool Runs(string step) => Only == "all" || Only.Split(',').Contains(step);
+
     public static BenchOptions Parse(string[] args)
     {
         string? Get(string name) => args.SkipWhile(a => a != "--" + name).Skip(1).FirstOrDefault();
         return new BenchOptions(
             int.Parse(Get("patients") ?? "100000", System.Globalization.CultureInfo.InvariantCulture),
             DatabaseOptions.ParseProvider(Get("provider") ?? "Sqlite"),
-            int.Parse(Get("seconds") ?? "10", System.Globalization.CultureInfo.InvariantCulture));
+            int.Parse(Get("seconds") ?? "10", System.Globalization.CultureInfo.InvariantCulture),
+            Get("only") ?? "all");
     }
 }
 

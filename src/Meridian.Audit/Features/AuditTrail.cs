@@ -36,13 +36,15 @@ internal sealed class AuditTrail(AuditAppender appender, AuditWriteQueue queue, 
 
 /// <summary>
 /// Group commit for audit records that are not part of a write transaction (reads, searches, sign-ins). Concurrent
-/// callers' records are appended in one transaction and each caller's task completes only after that commit, so a read
-/// still never returns data whose audit record is not durable — with one chain lock and one commit per batch instead of
-/// one per request.
+/// callers' records are inserted together and each caller's task completes only after that commit, so a read never
+/// returns data whose audit record is not committed — with one commit per batch instead of one per request.
+/// On PostgreSQL these batches commit with <c>synchronous_commit = off</c>: the record is committed and visible at once,
+/// and reaches disk within the WAL writer's delay (200 ms by default) instead of each read waiting for its own flush;
+/// audit records of writes share their work's fully synchronous commit. See decision 0004.
 /// </summary>
 internal sealed class AuditWriteQueue : IAsyncDisposable
 {
-    private const int MaxBatch = 256;
+    private const int MaxBatch = 512;
     private readonly Channel<(IReadOnlyList<PendingAuditRecord> Records, TaskCompletionSource Done)> _channel =
         Channel.CreateUnbounded<(IReadOnlyList<PendingAuditRecord>, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly DatabaseOptions _db;
@@ -68,29 +70,37 @@ internal sealed class AuditWriteQueue : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var batch = new List<(IReadOnlyList<PendingAuditRecord> Records, TaskCompletionSource Done)>(MaxBatch);
+        var batch = new List<(IReadOnlyList<PendingAuditRecord> Records, TaskCompletionSource Done)>();
+        var records = new List<PendingAuditRecord>();
         while (await _channel.Reader.WaitToReadAsync())
         {
             batch.Clear();
-            var count = 0;
-            while (count < MaxBatch && _channel.Reader.TryRead(out var item))
+            records.Clear();
+            while (records.Count < MaxBatch && _channel.Reader.TryRead(out var item))
             {
                 batch.Add(item);
-                count += item.Records.Count;
+                records.AddRange(item.Records);
             }
             try
             {
                 await using var connection = DbConnections.Create(_db);
                 await connection.OpenAsync();
                 await using var tx = await connection.BeginTransactionAsync();
-                await _appender.AppendAsync(batch.SelectMany(b => b.Records).ToList(), tx, CancellationToken.None);
+                if (_db.Provider == DatabaseProvider.PostgreSql)
+                {
+                    await using var cmd = connection.CreateCommand();
+                    cmd.Transaction = tx;
+                    cmd.CommandText = "SET LOCAL synchronous_commit TO OFF";
+                    await cmd.ExecuteNonQueryAsync();
+                }
+                await _appender.AppendAsync(records, tx, CancellationToken.None);
                 await tx.CommitAsync();
                 foreach (var b in batch) b.Done.SetResult();
             }
             catch (Exception e)
             {
                 // Every caller in the batch fails: their requests return an error rather than unaudited data.
-                _logger.LogError(e, "Could not append {Count} audit record(s)", count);
+                _logger.LogError(e, "Could not append {Count} audit record(s)", records.Count);
                 foreach (var b in batch) b.Done.TrySetException(e);
             }
         }
@@ -104,91 +114,70 @@ internal sealed class AuditWriteQueue : IAsyncDisposable
 }
 
 /// <summary>
-/// Appends hash-chained records in a given transaction. Appends are serialized so that each record links to exactly one
-/// predecessor: on PostgreSQL by a transaction-scoped advisory lock, on SQLite by its single writer (write transactions
-/// begin IMMEDIATE). The lock is held only to the end of the transaction, which is short.
+/// Inserts audit records in a given transaction: one multi-row INSERT per chunk, no locks, so concurrent writers never
+/// wait for each other here (the chain is built by <see cref="AuditSealer"/> after commit).
 /// </summary>
-internal sealed class AuditAppender(DatabaseOptions db, TimeProvider time)
+internal sealed class AuditAppender(DatabaseOptions db, TimeProvider time, AuditSealer sealer)
 {
-    private const long ChainLockKey = 0x4175646974436861; // "AuditCha"
-    private static readonly string[] Columns =
-        ["@seq", "@at", "@uid", "@uname", "@role", "@client", "@patient", "@action", "@rtype", "@rid", "@outcome", "@source", "@detail", "@prev", "@hash"];
+    private const int RowsPerStatement = 50; // 13 parameters a row: well under SQLite's and PostgreSQL's parameter limits
     private readonly string _table = ModuleDatabase.QualifiedTable(db.Provider, Data.AuditDbContext.Schema, "record");
 
     public async Task AppendAsync(IReadOnlyList<PendingAuditRecord> records, DbTransaction tx, CancellationToken ct)
     {
         var connection = tx.Connection ?? throw new InvalidOperationException("The transaction has no connection.");
-        if (db.Provider == DatabaseProvider.PostgreSql)
-        {
-            await using var lockCmd = connection.CreateCommand();
-            lockCmd.Transaction = tx;
-            lockCmd.CommandText = $"SELECT pg_advisory_xact_lock({ChainLockKey})";
-            await lockCmd.ExecuteNonQueryAsync(ct);
-        }
-
-        long lastSequence = 0;
-        var lastHash = AuditRecord.GenesisHash;
-        await using (var last = connection.CreateCommand())
-        {
-            last.Transaction = tx;
-            last.CommandText = $"SELECT sequence, hash FROM {_table} ORDER BY sequence DESC LIMIT 1";
-            await using var reader = await last.ExecuteReaderAsync(ct);
-            if (await reader.ReadAsync(ct))
-            {
-                lastSequence = reader.GetInt64(0);
-                lastHash = reader.GetString(1);
-            }
-        }
-
         // Microsecond precision: what both providers store exactly, so the hash recomputes after a round trip.
         var now = time.GetUtcNow().UtcDateTime;
         now = new DateTime(now.Ticks - now.Ticks % 10, DateTimeKind.Utc);
 
-        await using var insert = connection.CreateCommand();
-        insert.Transaction = tx;
-        insert.CommandText =
-            $"INSERT INTO {_table} (sequence, occurred_at, user_id, user_name, role, client_id, patient_id, action, resource_type, " +
-            "resource_id, outcome, source_address, detail, previous_hash, hash) VALUES (" + string.Join(", ", Columns) + ")";
-        var p = new DbParameter[Columns.Length];
-        for (var i = 0; i < Columns.Length; i++)
+        for (var start = 0; start < records.Count; start += RowsPerStatement)
         {
-            p[i] = insert.CreateParameter();
-            p[i].ParameterName = Columns[i];
-            insert.Parameters.Add(p[i]);
-        }
-
-        foreach (var pending in records)
-        {
-            var e = pending.Entry;
-            var record = new AuditRecord
+            var chunk = records.Skip(start).Take(RowsPerStatement).ToList();
+            await using var insert = connection.CreateCommand();
+            insert.Transaction = tx;
+            var sql = new System.Text.StringBuilder($"INSERT INTO {_table} (occurred_at, user_id, user_name, role, client_id, patient_id, action, " +
+                "resource_type, resource_id, outcome, source_address, detail, content_hash) VALUES ");
+            for (var i = 0; i < chunk.Count; i++)
             {
-                Sequence = ++lastSequence,
-                OccurredAt = now,
-                UserId = pending.UserId,
-                UserName = Truncate(pending.UserName, 256),
-                Role = pending.Role,
-                ClientId = pending.ClientId,
-                PatientId = e.PatientId,
-                Action = e.Action.ToString(),
-                ResourceType = e.ResourceType,
-                ResourceId = Truncate(e.ResourceId, 128),
-                Outcome = e.Outcome.ToString(),
-                SourceAddress = Truncate(pending.SourceAddress, 64),
-                Detail = Truncate(e.Detail, 2000),
-                PreviousHash = lastHash,
-            };
-            record.Hash = record.ComputeHash();
-            lastHash = record.Hash;
-
-            object?[] values =
-            [
-                record.Sequence, db.Provider == DatabaseProvider.Sqlite ? AuditStorage.FormatSqliteTime(record.OccurredAt) : record.OccurredAt,
-                record.UserId, record.UserName, record.Role, record.ClientId, record.PatientId, record.Action, record.ResourceType,
-                record.ResourceId, record.Outcome, record.SourceAddress, record.Detail, record.PreviousHash, record.Hash,
-            ];
-            for (var i = 0; i < values.Length; i++) p[i].Value = values[i] ?? DBNull.Value;
+                var pending = chunk[i];
+                var e = pending.Entry;
+                var record = new AuditRecord
+                {
+                    OccurredAt = now,
+                    UserId = Truncate(pending.UserId, 64),
+                    UserName = Truncate(pending.UserName, 256),
+                    Role = Truncate(pending.Role, 64),
+                    ClientId = Truncate(pending.ClientId, 128),
+                    PatientId = Truncate(e.PatientId, 64),
+                    Action = e.Action.ToString(),
+                    ResourceType = Truncate(e.ResourceType, 64)!,
+                    ResourceId = Truncate(e.ResourceId, 128),
+                    Outcome = e.Outcome.ToString(),
+                    SourceAddress = Truncate(pending.SourceAddress, 64),
+                    Detail = Truncate(e.Detail, 2000),
+                };
+                record.ContentHash = record.ComputeContentHash();
+                object?[] values =
+                [
+                    db.Provider == DatabaseProvider.Sqlite ? AuditStorage.FormatSqliteTime(record.OccurredAt) : record.OccurredAt,
+                    record.UserId, record.UserName, record.Role, record.ClientId, record.PatientId, record.Action, record.ResourceType,
+                    record.ResourceId, record.Outcome, record.SourceAddress, record.Detail, record.ContentHash,
+                ];
+                sql.Append(i == 0 ? "(" : ", (");
+                for (var v = 0; v < values.Length; v++)
+                {
+                    var name = $"@p{i}_{v}";
+                    var p = insert.CreateParameter();
+                    p.ParameterName = name;
+                    p.Value = values[v] ?? DBNull.Value;
+                    insert.Parameters.Add(p);
+                    sql.Append(v == 0 ? name : ", " + name);
+                }
+                sql.Append(')');
+            }
+            insert.CommandText = sql.ToString();
             await insert.ExecuteNonQueryAsync(ct);
         }
+        sealer.Nudge();
     }
 
     private static string? Truncate(string? value, int max) => value is null || value.Length <= max ? value : value[..max];

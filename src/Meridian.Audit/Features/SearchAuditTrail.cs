@@ -23,14 +23,14 @@ internal sealed class SearchAuditTrail(AuditDbContext db) : IAuditReader
         var total = await query.CountAsync(ct);
         query = q.Sort switch
         {
-            "time" => query.OrderBy(r => r.Sequence),
-            "-time" or "" => query.OrderByDescending(r => r.Sequence),
-            "user" => query.OrderBy(r => r.UserName).ThenByDescending(r => r.Sequence),
-            "-user" => query.OrderByDescending(r => r.UserName).ThenByDescending(r => r.Sequence),
-            "action" => query.OrderBy(r => r.Action).ThenByDescending(r => r.Sequence),
-            "-action" => query.OrderByDescending(r => r.Action).ThenByDescending(r => r.Sequence),
-            "patient" => query.OrderBy(r => r.PatientId).ThenByDescending(r => r.Sequence),
-            "-patient" => query.OrderByDescending(r => r.PatientId).ThenByDescending(r => r.Sequence),
+            "time" => query.OrderBy(r => r.Id),
+            "-time" or "" => query.OrderByDescending(r => r.Id),
+            "user" => query.OrderBy(r => r.UserName).ThenByDescending(r => r.Id),
+            "-user" => query.OrderByDescending(r => r.UserName).ThenByDescending(r => r.Id),
+            "action" => query.OrderBy(r => r.Action).ThenByDescending(r => r.Id),
+            "-action" => query.OrderByDescending(r => r.Action).ThenByDescending(r => r.Id),
+            "patient" => query.OrderBy(r => r.PatientId).ThenByDescending(r => r.Id),
+            "-patient" => query.OrderByDescending(r => r.PatientId).ThenByDescending(r => r.Id),
             _ => throw ValidationFailedException.For("sort", "must be one of time, -time, user, -user, action, -action, patient, -patient."),
         };
         var rows = await query.Skip(q.Offset).Take(q.Count).AsNoTracking().ToListAsync(ct);
@@ -38,7 +38,7 @@ internal sealed class SearchAuditTrail(AuditDbContext db) : IAuditReader
     }
 
     public IAsyncEnumerable<Domain.AuditRecord> StreamAll(AuditQuery q) =>
-        Filter(q).OrderBy(r => r.Sequence).AsNoTracking().AsAsyncEnumerable();
+        Filter(q).OrderBy(r => r.Id).AsNoTracking().AsAsyncEnumerable();
 
     private IQueryable<Domain.AuditRecord> Filter(AuditQuery q)
     {
@@ -59,7 +59,7 @@ internal sealed class SearchAuditTrail(AuditDbContext db) : IAuditReader
     }
 
     internal static AuditRecordView ToView(Domain.AuditRecord r) => new(
-        r.Sequence, new DateTimeOffset(DateTime.SpecifyKind(r.OccurredAt, DateTimeKind.Utc)), r.UserId, r.UserName, r.Role, r.ClientId,
+        r.Id, new DateTimeOffset(DateTime.SpecifyKind(r.OccurredAt, DateTimeKind.Utc)), r.UserId, r.UserName, r.Role, r.ClientId,
         r.PatientId, r.Action, r.ResourceType, r.ResourceId, r.Outcome, r.SourceAddress, r.Detail);
 
     internal static AuditQuery Parse(HttpRequest request)
@@ -114,14 +114,14 @@ internal sealed class SearchAuditTrail(AuditDbContext db) : IAuditReader
                 http.Response.ContentType = "text/csv; charset=utf-8";
                 http.Response.Headers.ContentDisposition = "attachment; filename=\"meridian-audit.csv\"";
                 await using var writer = new StreamWriter(http.Response.Body, new UTF8Encoding(false));
-                await writer.WriteLineAsync("sequence,occurred_at_utc,user_id,user_name,role,client_id,patient_id,action,resource_type,resource_id,outcome,source_address,detail,hash");
+                await writer.WriteLineAsync("sequence,occurred_at_utc,user_id,user_name,role,client_id,patient_id,action,resource_type,resource_id,outcome,source_address,detail,content_hash");
                 await foreach (var r in search.StreamAll(q).WithCancellation(ct))
                 {
                     var v = ToView(r);
                     await writer.WriteLineAsync(string.Join(',',
                         v.Sequence.ToString(CultureInfo.InvariantCulture), v.OccurredAt.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture),
                         Csv(v.UserId), Csv(v.UserName), Csv(v.Role), Csv(v.ClientId), Csv(v.PatientId), Csv(v.Action), Csv(v.ResourceType),
-                        Csv(v.ResourceId), Csv(v.Outcome), Csv(v.SourceAddress), Csv(v.Detail), r.Hash));
+                        Csv(v.ResourceId), Csv(v.Outcome), Csv(v.SourceAddress), Csv(v.Detail), r.ContentHash));
                 }
             })
             .RequireAuthorization(Permissions.AuditRead)

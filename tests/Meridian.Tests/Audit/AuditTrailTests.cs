@@ -41,40 +41,59 @@ public abstract class AuditTrailTests<TApp>(TApp app) : IClassFixture<TApp> wher
         Assert.Contains("append-only", error.Message);
     }
 
-    // The tamper tests change the chain for good, so each runs on its own database.
+    // The tamper tests change the chain for good, so each runs on its own database. Each first verifies (which seals
+    // everything pending), then tampers as someone with direct database access would, then verifies again.
     [Fact]
     public async Task Verify_finds_an_altered_record_and_says_which()
     {
         await using var own = await OwnAppAsync();
         await own.RecordEntriesAsync(5);
-        await own.TamperAsync("UPDATE {table} SET detail = 'nothing to see' WHERE sequence = 3");
+        Assert.True((await own.VerifyAsync()).Intact);
+        await own.TamperAsync("UPDATE {records} SET detail = 'nothing to see' WHERE id = 3");
         var report = await own.VerifyAsync();
         Assert.False(report.Intact);
         Assert.Contains(report.Problems, p => p.Sequence == 3 && p.Kind == "altered");
     }
 
     [Fact]
-    public async Task Verify_finds_a_deleted_record_and_says_where()
+    public async Task Verify_finds_a_deleted_record_and_says_which()
     {
         await using var own = await OwnAppAsync();
         await own.RecordEntriesAsync(5);
-        await own.TamperAsync("DELETE FROM {table} WHERE sequence = 2");
+        Assert.True((await own.VerifyAsync()).Intact);
+        await own.TamperAsync("DELETE FROM {records} WHERE id = 2");
         var report = await own.VerifyAsync();
         Assert.False(report.Intact);
         Assert.Contains(report.Problems, p => p.Sequence == 2 && p.Kind == "deleted");
     }
 
     [Fact]
-    public async Task Verify_finds_an_inserted_record()
+    public async Task Verify_finds_a_record_deleted_together_with_its_seal()
+    {
+        await using var own = await OwnAppAsync();
+        await own.RecordEntriesAsync(5);
+        Assert.True((await own.VerifyAsync()).Intact);
+        await own.TamperAsync("DELETE FROM {seals} WHERE record_id = 2; DELETE FROM {records} WHERE id = 2");
+        var report = await own.VerifyAsync();
+        Assert.False(report.Intact);
+        Assert.Contains(report.Problems, p => p.Kind == "deleted");
+        Assert.Contains(report.Problems, p => p.Sequence == 3 && p.Kind == "link");
+    }
+
+    [Fact]
+    public async Task Verify_finds_a_forged_record_sealed_by_hand()
     {
         await using var own = await OwnAppAsync();
         await own.RecordEntriesAsync(3);
-        // A forged record appended with a plausible sequence but not linked to its predecessor.
-        await own.TamperAsync("INSERT INTO {table} (sequence, occurred_at, action, resource_type, outcome, previous_hash, hash) " +
-            "VALUES (4, '2026-01-01 00:00:00', 'Read', 'Patient', 'Success', 'forged', 'forged')");
+        var before = await own.VerifyAsync();
+        Assert.True(before.Intact);
+        var next = before.LastSequence!.Value + 1;
+        await own.TamperAsync("INSERT INTO {records} (id, occurred_at, action, resource_type, outcome, content_hash) " +
+            "VALUES (1000, '2026-01-01 00:00:00', 'Read', 'Patient', 'Success', 'forged'); " +
+            $"INSERT INTO {{seals}} (sequence, record_id, content_hash, previous_hash, hash, sealed_at) VALUES ({next}, 1000, 'forged', 'forged', 'forged', '2026-01-01 00:00:00')");
         var report = await own.VerifyAsync();
         Assert.False(report.Intact);
-        Assert.Contains(report.Problems, p => p.Sequence == 4);
+        Assert.Contains(report.Problems, p => p.Sequence == 1000 && p.Kind == "link");
     }
 
     [Fact]
@@ -145,7 +164,8 @@ public abstract class AuditTrailTests<TApp>(TApp app) : IClassFixture<TApp> wher
 
     private sealed class OwnDatabase(MeridianApp app) : IAsyncDisposable
     {
-        private string Table => ModuleDatabase.QualifiedTable(app.Provider, "audit", "record");
+        private string Records => ModuleDatabase.QualifiedTable(app.Provider, "audit", "record");
+        private string Seals => ModuleDatabase.QualifiedTable(app.Provider, "audit", "seal");
 
         public Task RecordEntriesAsync(int n) => app.WithScopeAsync(async sp =>
         {
@@ -158,14 +178,16 @@ public abstract class AuditTrailTests<TApp>(TApp app) : IClassFixture<TApp> wher
 
         public async Task TamperAsync(string sql)
         {
-            sql = sql.Replace("{table}", Table);
+            sql = sql.Replace("{records}", Records).Replace("{seals}", Seals);
             var options = app.Services.GetRequiredService<DatabaseOptions>();
             await using var connection = DbConnections.Create(options);
             await connection.OpenAsync();
             await using var cmd = connection.CreateCommand();
             cmd.CommandText = app.Provider == DatabaseProvider.Sqlite
-                ? $"DROP TRIGGER IF EXISTS audit_record_no_update; DROP TRIGGER IF EXISTS audit_record_no_delete; {sql}"
-                : $"ALTER TABLE audit.record DISABLE TRIGGER USER; {sql}; ALTER TABLE audit.record ENABLE TRIGGER USER;";
+                ? "DROP TRIGGER IF EXISTS audit_record_no_update; DROP TRIGGER IF EXISTS audit_record_no_delete; " +
+                  $"DROP TRIGGER IF EXISTS audit_seal_no_update; DROP TRIGGER IF EXISTS audit_seal_no_delete; {sql}"
+                : $"ALTER TABLE audit.record DISABLE TRIGGER USER; ALTER TABLE audit.seal DISABLE TRIGGER USER; {sql}; " +
+                  "ALTER TABLE audit.record ENABLE TRIGGER USER; ALTER TABLE audit.seal ENABLE TRIGGER USER;";
             await cmd.ExecuteNonQueryAsync();
         }
 
