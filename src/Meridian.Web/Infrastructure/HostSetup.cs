@@ -58,7 +58,8 @@ internal static class HostSetup
 
     public static WebApplication MapMeridianPages(this WebApplication app)
     {
-        app.MapRazorComponents<App>();
+        // The router finds module pages through ModuleAssemblies; the endpoints for static rendering need them too.
+        app.MapRazorComponents<App>().AddAdditionalAssemblies(ModuleAssemblies.Pages);
         return app;
     }
 }
