@@ -78,6 +78,13 @@ public abstract partial class PatientPagesTests<TApp>(TApp app) : IClassFixture<
         Assert.Contains($"Josephine {family}", page);
         Assert.Contains($"Jonah {family}", page);
         Assert.Contains("Cigna", page);
+        Assert.Contains("role=\"combobox\"", page);
+        Assert.Contains("aria-controls=\"patient-q-listbox\"", page);
+
+        // What typeahead.js fetches, with the same session cookie.
+        using var suggestions = await client.GetAsync($"/api/patients/typeahead?q={Uri.EscapeDataString(family.ToLowerInvariant() + " jos")}");
+        var json = await suggestions.ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal($"Josephine {family}", Assert.Single(json.GetProperty("items").EnumerateArray()).GetProperty("name").GetString());
 
         var advanced = await client.GetPageAsync($"/patients?advanced=1&family={family[..^3]}&given=josep");
         Assert.Contains($"Josephine {family}", advanced);
