@@ -56,11 +56,16 @@ public static class IdentityModule
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<MeridianIdentityDbContext>()
-            .AddSignInManager()
+            .AddSignInManager<StaffSignInManager>()
             .AddDefaultTokenProviders()
             .AddClaimsPrincipalFactory<StaffClaimsFactory>();
 
-        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
+        services.Configure<SecurityStampValidatorOptions>(o =>
+        {
+            // Every request re-checks the user's security stamp: deactivation, a role change, "sign out everywhere" act at once.
+            o.ValidationInterval = TimeSpan.Zero;
+            o.OnRefreshingPrincipal = AuthenticationMethods.KeepOnRefresh;
+        });
         services.AddAuthentication(o =>
             {
                 o.DefaultScheme = DefaultScheme;
@@ -108,6 +113,7 @@ public static class IdentityModule
         services.AddScoped(sp => new ManageUsersHandler(sp.GetRequiredService<UserManager<StaffUser>>(), sp.GetRequiredService<MeridianIdentityDbContext>(),
             sp.GetRequiredService<Audit.Contracts.IAuditTrail>(), sp.GetRequiredService<AccessStateCache>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped<IDemoSeeder, DemoIdentitySeeder>();
+        services.AddScoped<Features.SignIn.SignInEvents>();
         services.AddSingleton(new ModuleMigrations(MeridianIdentityDbContext.Schema, typeof(IdentityModule).Assembly, Order: 20));
         return services;
     }
@@ -129,6 +135,7 @@ public static class IdentityModule
         IssueTokenEndpoint.Map(app);
         SmartConfigurationEndpoint.Map(app);
         ManageUsersEndpoints.Map(app);
+        Features.SignIn.SignOutEndpoint.Map(app);
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using Meridian.Identity.Security;
 using Meridian.Web.Components;
 using Microsoft.AspNetCore.Http.Json;
 
@@ -51,6 +52,7 @@ internal static class HostSetup
         });
         app.UseStaticFiles();
         app.UseAuthentication();
+        app.UseMfaEnforcement();
         app.UseAuthorization();
         app.UseAntiforgery();
         return app;
@@ -58,7 +60,6 @@ internal static class HostSetup
 
     public static WebApplication MapMeridianPages(this WebApplication app)
     {
-        // The router finds module pages through ModuleAssemblies; the endpoints for static rendering need them too.
         app.MapRazorComponents<App>().AddAdditionalAssemblies(ModuleAssemblies.Pages);
         return app;
     }

@@ -288,5 +288,5 @@ public abstract partial class PatientPagesTests<TApp>(TApp app) : IClassFixture<
     private object PatientIdParameter(string id) => app.Provider == Meridian.SharedKernel.Data.DatabaseProvider.PostgreSql ? Guid.Parse(id) : id.ToUpperInvariant();
 }
 
-public sealed class PatientPagesTests_Sqlite(SqlitePagesApp app) : PatientPagesTests<SqlitePagesApp>(app);
-public sealed class PatientPagesTests_PostgreSql(PostgreSqlPagesApp app) : PatientPagesTests<PostgreSqlPagesApp>(app);
+public sealed class PatientPagesTests_Sqlite(SqliteApp app) : PatientPagesTests<SqliteApp>(app);
+public sealed class PatientPagesTests_PostgreSql(PostgreSqlApp app) : PatientPagesTests<PostgreSqlApp>(app);

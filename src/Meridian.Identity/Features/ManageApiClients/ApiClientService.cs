@@ -12,6 +12,8 @@ namespace Meridian.Identity.Features.ManageApiClients;
 
 public sealed record CreatedApiClient(string ClientId, string ClientSecret, string AllowedScopes);
 
+public sealed record ApiClientView(string ClientId, string Name, string AllowedScopes, bool IsActive, DateTime CreatedAt);
+
 /// <summary>Registers and deactivates OAuth clients. The secret is returned once and stored only as a hash.</summary>
 public sealed class ApiClientService
 {
@@ -62,5 +64,17 @@ public sealed class ApiClientService
         await _audit.RecordAsync(new AuditEntry(AuditAction.PrivilegeChange, "ApiClient", clientId, Detail: "client deactivated"), tx.GetDbTransaction(), ct);
         await tx.CommitAsync(ct);
         _access.Invalidate("c:" + clientId);
+    }
+
+    /// <summary>A staff user's own script clients (the account page).</summary>
+    public async Task<IReadOnlyList<ApiClientView>> ListForUserAsync(string userId, CancellationToken ct = default) =>
+        await _db.ApiClients.AsNoTracking().Where(c => c.UserId == userId).OrderBy(c => c.CreatedAt)
+            .Select(c => new ApiClientView(c.ClientId, c.Name, c.AllowedScopes, c.IsActive, c.CreatedAt)).ToListAsync(ct);
+
+    /// <summary>Deactivates one of the user's own clients; another user's client is "not found" to them.</summary>
+    public async Task DeactivateOwnAsync(string userId, string clientId, CancellationToken ct = default)
+    {
+        if (!await _db.ApiClients.AnyAsync(c => c.ClientId == clientId && c.UserId == userId, ct)) throw new NotFoundException("No such client.");
+        await DeactivateAsync(clientId, ct);
     }
 }

@@ -108,6 +108,31 @@ public sealed class ManageUsersHandler
         _access.Invalidate("u:" + userId);
     }
 
+    /// <summary>Lifts a lockout after repeated failed sign-ins before it runs out.</summary>
+    public async Task UnlockAsync(string userId, CancellationToken ct = default)
+    {
+        var user = await _users.FindByIdAsync(userId) ?? throw new NotFoundException("No such user.");
+        await using var tx = await _db.Database.BeginTransactionAsync(ct);
+        Check(await _users.SetLockoutEndDateAsync(user, null));
+        Check(await _users.ResetAccessFailedCountAsync(user));
+        await _audit.RecordAsync(new AuditEntry(AuditAction.PrivilegeChange, "StaffUser", user.Id, Detail: $"user {user.Email} unlocked"), tx.GetDbTransaction(), ct);
+        await tx.CommitAsync(ct);
+        _access.Invalidate("u:" + userId);
+    }
+
+    /// <summary>Changes one's own password (the current one is required); other sessions end, as the security stamp changes.</summary>
+    public async Task ChangeOwnPasswordAsync(string userId, string currentPassword, string newPassword, CancellationToken ct = default)
+    {
+        var user = await _users.FindByIdAsync(userId) ?? throw new NotFoundException("No such user.");
+        await using var tx = await _db.Database.BeginTransactionAsync(ct);
+        var result = await _users.ChangePasswordAsync(user, currentPassword, newPassword);
+        if (result.Errors.Any(e => e.Code == "PasswordMismatch")) throw ValidationFailedException.For("currentPassword", "is not your current password.");
+        Check(result);
+        await _audit.RecordAsync(new AuditEntry(AuditAction.PrivilegeChange, "StaffUser", user.Id, Detail: "password changed"), tx.GetDbTransaction(), ct);
+        await tx.CommitAsync(ct);
+        _access.Invalidate("u:" + userId);
+    }
+
     internal async Task EnsureRolesAsync(CancellationToken ct)
     {
         var existing = await _db.Roles.Where(r => r.Name != null).Select(r => r.Name!).ToListAsync(ct);
