@@ -31,6 +31,7 @@ public static class PatientsModule
         services.AddScoped<GetPatientHandler>();
         services.AddScoped<UpdatePatientHandler>();
         services.AddScoped<SearchPatientsHandler>();
+        services.AddScoped<SearchResultExtras>();
         services.AddScoped<PatientTypeaheadHandler>();
         services.AddScoped<AddCoverageHandler>();
         services.AddScoped<UpdateCoverageHandler>();

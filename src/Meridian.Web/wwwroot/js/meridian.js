@@ -1,4 +1,9 @@
 // Meridian page scripts: progressive enhancement only; every page works without them.
+// Each enhancement loads only on pages that ask for it (data attributes), as a separate ES module.
+const typeahead = document.querySelector('input[data-typeahead]');
+if (typeahead) {
+    import('./typeahead.js').then(m => m.attachTypeahead(typeahead));
+}
 
 // A button with data-confirm asks before its form is submitted (deactivating a user, ending sessions). Without script the
 // action simply happens; the server never relies on this.
