@@ -253,7 +253,7 @@ internal static class PatientMapper
             break;
         }
         var language = A(r, "communication").OrderByDescending(c => c.TryGetProperty("preferred", out var pr) && pr.ValueKind == JsonValueKind.True)
-            .Select(c => FirstCoding(O(c, "language"))).FirstOrDefault(c => c is not null);
+            .Select(c => Language(O(c, "language"))).FirstOrDefault(c => c is not null);
         // An update replaces the resource (R4 http.html#update): no deceased[x] means not deceased. Meridian records the
         // date of death; deceasedBoolean true keeps the recorded date, and without one there is nothing to store.
         DateOnly? deceased = null;
@@ -283,6 +283,20 @@ internal static class PatientMapper
             EmergencyContact: emergency,
             Guarantor: existing?.Guarantor,
             DeceasedDate: deceased);
+    }
+
+    private const string Iso639_1 = "http://id.loc.gov/vocabulary/iso639-1";
+
+    /// <summary>
+    /// The language as BCP-47 (US Core 6.1 Patient.communication.language binds to it). An ISO 639-1 code (Synthea and
+    /// others send http://id.loc.gov/vocabulary/iso639-1) is already a valid BCP-47 tag: RFC 5646 §2.2.1 takes the
+    /// two-letter ISO 639-1 code as the primary language subtag. Any other system is left for validation to refuse.
+    /// </summary>
+    private static Coding? Language(JsonElement? concept)
+    {
+        if (FirstCoding(concept, CodeSystems.Bcp47) is { } bcp47) return bcp47;
+        if (FirstCoding(concept, Iso639_1) is { } iso && iso.Code.Length == 2) return iso with { System = CodeSystems.Bcp47, Code = iso.Code.ToLowerInvariant() };
+        return FirstCoding(concept);
     }
 
     internal static PersonName PersonNameOf(JsonElement n, string defaultUse) => new(

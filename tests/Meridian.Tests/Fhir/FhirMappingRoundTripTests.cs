@@ -131,4 +131,13 @@ public sealed class FhirMappingRoundTripTests
         var e = Assert.Throws<ValidationFailedException>(() => ParsePatient(json));
         Assert.Contains("Patient.deceased", e.Errors.Keys);
     }
+
+    [Fact]
+    public void An_iso_639_1_language_becomes_the_same_bcp_47_tag_and_a_bcp_47_coding_wins()
+    {
+        var d = ParsePatient("""{"resourceType":"Patient","name":[{"family":"A","given":["B"]}],"gender":"male","birthDate":"1980-01-01","communication":[{"language":{"coding":[{"system":"http://id.loc.gov/vocabulary/iso639-1","code":"ar","display":"Arabic"}]}}]}""");
+        Assert.Equal(new Coding(CodeSystems.Bcp47, "ar", "Arabic"), d.PreferredLanguage);
+        d = ParsePatient("""{"resourceType":"Patient","name":[{"family":"A","given":["B"]}],"gender":"male","birthDate":"1980-01-01","communication":[{"language":{"coding":[{"system":"urn:x","code":"zz"},{"system":"urn:ietf:bcp:47","code":"pt-BR"}]}}]}""");
+        Assert.Equal("pt-BR", d.PreferredLanguage!.Code);
+    }
 }
