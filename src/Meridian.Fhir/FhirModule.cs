@@ -1,5 +1,6 @@
 using Meridian.Audit.Contracts;
 using Meridian.Fhir.Data;
+using Meridian.Fhir.Demo;
 using Meridian.Fhir.Features;
 using Meridian.Fhir.Http;
 using Meridian.Fhir.Store;
@@ -33,6 +34,8 @@ public static class FhirModule
         services.AddDbContext<FhirDbContext>((sp, o) => o.UseMeridianDatabase(sp.GetRequiredService<DatabaseOptions>()));
         services.AddSingleton<FhirStore>();
         services.AddScoped<IPatientChangeObserver, PatientProjection>();
+        services.AddScoped<DemoPracticeSeeder>();
+        services.AddScoped<IDemoSeeder>(sp => sp.GetRequiredService<DemoPracticeSeeder>());
         services.AddSingleton(new ModuleMigrations(FhirDbContext.Schema, typeof(FhirModule).Assembly, Order: 40));
         return services;
     }
