@@ -55,6 +55,9 @@ internal static class WriteResource
             case "Coverage":
             {
                 var directory = http.RequestServices.GetRequiredService<IPatientDirectory>();
+                // A new coverage is an active one; ending a coverage is its own action (deactivation), not a create.
+                if (FhirJson.S(resource, "status") is { } status && status != "active")
+                    throw FhirError.BadRequest($"Coverage.status '{status}': Meridian adds active coverages only; to end one, deactivate it.", "business-rule");
                 var (patient, details) = CoverageMapper.Parse(resource);
                 var coverage = await directory.AddCoverageAsync(patient, details, ct);
                 saved = new StoredVersion(type, coverage.Id.ToString(), coverage.Version, coverage.LastUpdated.UtcDateTime, false, CoverageMapper.Render(coverage));

@@ -238,6 +238,7 @@ public abstract class FhirPatientWriteTests<TApp>(TApp app) : IClassFixture<TApp
     [InlineData("unknown", HttpStatusCode.NotFound, "was not found")]
     [InlineData("organization", HttpStatusCode.BadRequest, "Coverage.beneficiary")]
     [InlineData("malformed", HttpStatusCode.BadRequest, "Coverage.beneficiary")]
+    [InlineData("cancelled", HttpStatusCode.BadRequest, "Coverage.status")]
     public async Task An_invalid_coverage_is_refused_with_an_operation_outcome_and_nothing_is_stored(string beneficiary, HttpStatusCode status, string expected)
     {
         using var client = await app.SystemClientAsync();
@@ -248,9 +249,11 @@ public abstract class FhirPatientWriteTests<TApp>(TApp app) : IClassFixture<TApp
             "unknown" => $"Patient/{Guid.NewGuid()}",
             "organization" => $"Organization/{patientId}",
             "malformed" => "Patient/not a valid id",
+            "cancelled" => $"Patient/{patientId}",
             _ => "REMOVE",
         }, memberId);
         if (beneficiary == "none") json = json.Replace("\"beneficiary\": { \"reference\": \"REMOVE\" },", "");
+        if (beneficiary == "cancelled") json = json.Replace("\"status\": \"active\"", "\"status\": \"cancelled\"");
 
         using var response = await client.PostAsync("/fhir/Coverage", Body(json));
         var outcome = await response.ExpectAsync(status);

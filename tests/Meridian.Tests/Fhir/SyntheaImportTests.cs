@@ -70,10 +70,10 @@ public abstract class SyntheaImportTests<TApp>(TApp app, ITestOutputHelper outpu
         var created = new List<(string File, string Id, JsonObject Sent)>();
         foreach (var (file, patient) in patients)
         {
-            // Sent as Synthea wrote it. Meridian assigns the id and keeps what its record holds (see docs/decisions
-            // 0004): Synthea's own identifiers (its uuid, a hospital MRN, SSN, driver's licence, passport), the
+            // Sent as Synthea wrote it, nothing stripped. Meridian assigns the id and keeps what its record holds:
+            // Synthea's own identifiers (its uuid, a hospital MRN, SSN, driver's licence, passport), the
             // narrative, marital status, multiple birth, mother's maiden name, birth place and the DALY/QALY extensions
-            // are not part of the Meridian record, so they are not stored and do not come back.
+            // are not part of the Meridian record, so they are not stored and do not come back (decision 0007).
             using var response = await client.PostAsync("/fhir/Patient", Body(patient.ToJsonString()));
             var body = await response.Content.ReadAsStringAsync();
             if (response.StatusCode != HttpStatusCode.Created)
