@@ -74,11 +74,38 @@ internal sealed class BenchHost : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");
+        builder.UseContentRoot(Path.Combine(RepoRoot(), "src", "Meridian.Web"));
         builder.UseSetting("Meridian:Database:Provider", _options.Provider.ToString());
         builder.UseSetting("ConnectionStrings:Meridian", _connectionString);
         builder.UseSetting("Meridian:Database:AutoMigrate", "true");
         builder.UseSetting("Meridian:Demo", "false");
         builder.ConfigureLogging(l => l.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning));
+    }
+
+    /// <summary>
+    /// Runs in-process work as a signed-in staff member of the role, as a page request would: the handlers read the
+    /// actor from the request (IHttpContextAccessor flows with the async context).
+    /// </summary>
+    public async Task<T> AsStaffAsync<T>(string role, Func<IServiceProvider, Task<T>> work)
+    {
+        var accessor = Services.GetRequiredService<IHttpContextAccessor>();
+        var identity = new System.Security.Claims.ClaimsIdentity(
+            [new("meridian:user", "bench-" + role), new(System.Security.Claims.ClaimTypes.Name, $"bench-{role.ToLowerInvariant()}@bench.meridian"), new("role", role)],
+            "Bench", System.Security.Claims.ClaimTypes.Name, "role");
+        foreach (var p in Meridian.SharedKernel.Security.RolePermissions.For(role))
+            identity.AddClaim(new(Meridian.SharedKernel.Security.MeridianClaims.Permission, p));
+        var context = new DefaultHttpContext { User = new(identity) };
+        context.Connection.RemoteIpAddress = IPAddress.Loopback;
+        accessor.HttpContext = context;
+        try { return await WithScopeAsync(work); }
+        finally { accessor.HttpContext = null; }
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Meridian.slnx"))) return dir.FullName;
+        throw new InvalidOperationException("Run the benchmark from the Meridian repository (Meridian.slnx not found above the binaries).");
     }
 
     public async Task<T> WithScopeAsync<T>(Func<IServiceProvider, Task<T>> work)
