@@ -1,5 +1,6 @@
 using Meridian.Audit.Contracts;
 using Meridian.Fhir.Data;
+using Meridian.Fhir.Demo;
 using Meridian.Fhir.Features;
 using Meridian.Fhir.Http;
 using Meridian.Fhir.Store;
@@ -33,6 +34,8 @@ public static class FhirModule
         services.AddDbContext<FhirDbContext>((sp, o) => o.UseMeridianDatabase(sp.GetRequiredService<DatabaseOptions>()));
         services.AddSingleton<FhirStore>();
         services.AddScoped<IPatientChangeObserver, PatientProjection>();
+        services.AddScoped<DemoPracticeSeeder>();
+        services.AddScoped<IDemoSeeder>(sp => sp.GetRequiredService<DemoPracticeSeeder>());
         services.AddSingleton(new ModuleMigrations(FhirDbContext.Schema, typeof(FhirModule).Assembly, Order: 40));
         return services;
     }
@@ -48,11 +51,22 @@ public static class FhirModule
         {
             401 => ("login", "A valid access token is required (see /.well-known/smart-configuration)."),
             403 => ("forbidden", "The access token does not grant this interaction."),
+            404 when UnsupportedType(http.Request.Path) is { } type => ("not-supported",
+                $"Meridian does not serve the resource type '{type}' (it serves {string.Join(", ", ResourceTypes.Select(t => t.Type))} and AuditEvent; see /fhir/metadata)."),
             404 => ("not-supported", $"No FHIR interaction is defined at {http.Request.Method} {http.Request.Path}."),
             405 => ("not-supported", $"{http.Request.Method} is not supported at {http.Request.Path}."),
             _ => ("processing", $"The request failed with HTTP {status}."),
         };
         return FhirError.WriteAsync(http, status, [new FhirIssue(code, text)]);
+    }
+
+    /// <summary>The first path segment after /fhir when it looks like a resource type (R4: an upper-case letter first) Meridian does not serve.</summary>
+    private static string? UnsupportedType(PathString path)
+    {
+        var segments = path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        if (segments.Length < 2 || segments[0] != "fhir" || segments[1].Length == 0 || !char.IsAsciiLetterUpper(segments[1][0])) return null;
+        var type = segments[1];
+        return ResourceTypes.Any(t => t.Type == type) || type == "AuditEvent" || !type.All(char.IsAsciiLetter) ? null : type;
     }
 
     public static IEndpointRouteBuilder MapFhirModule(this IEndpointRouteBuilder app)
@@ -66,6 +80,10 @@ public static class FhirModule
         fhir.MapGet("/AuditEvent", (HttpContext http, IAuditReader reader, IAuditTrail audit) => SearchAuditEvents.Search(http, reader, audit))
             .RequireAuthorization(Permissions.AuditRead)
             .WithMetadata(new AuditedAttribute(AuditAction.Search, "AuditEvent"));
+
+        fhir.MapPost("/", (HttpContext http, IAuditTrail audit) => PostToBase.Refuse(http, audit))
+            .RequireAuthorization(Permissions.PatientWrite)
+            .WithMetadata(new AuditedAttribute(AuditAction.Create, "Bundle"));
 
         foreach (var (type, read, write) in ResourceTypes)
         {

@@ -55,6 +55,9 @@ internal static class WriteResource
             case "Coverage":
             {
                 var directory = http.RequestServices.GetRequiredService<IPatientDirectory>();
+                // A new coverage is an active one; ending a coverage is its own action (deactivation), not a create.
+                if (FhirJson.S(resource, "status") is { } status && status != "active")
+                    throw FhirError.BadRequest($"Coverage.status '{status}': Meridian adds active coverages only; to end one, deactivate it.", "business-rule");
                 var (patient, details) = CoverageMapper.Parse(resource);
                 var coverage = await directory.AddCoverageAsync(patient, details, ct);
                 saved = new StoredVersion(type, coverage.Id.ToString(), coverage.Version, coverage.LastUpdated.UtcDateTime, false, CoverageMapper.Render(coverage));
@@ -128,21 +131,11 @@ internal static class WriteResource
         await using var connection = store.CreateConnection();
         await connection.OpenAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var current = await store.CurrentVersionForUpdateAsync(tx, type, id, ct);
-        if (current is null && mustExist) throw FhirError.NotFound($"{type}/{id} does not exist.");
-        if (expectedVersion is { } expected && expected != (current ?? 0))
-            throw new PreconditionFailedException(current is null
-                ? $"{type}/{id} does not exist, so If-Match W/\"{expected}\" cannot match."
-                : $"{type}/{id} is at version {current}, not {expected}: someone else changed it. Read it again and reapply your change.");
-        var version = (current ?? 0) + 1;
-        var now = time.GetUtcNow().UtcDateTime;
-        now = new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
-        var json = ResourceStamp.Apply(resource, type, id, version, now);
-        await store.SaveAsync(tx, type, id, version, now, json, exists: current is not null, ct);
+        var (saved, created) = await store.WriteNativeAsync(tx, type, id, resource, expectedVersion, mustExist, time.GetUtcNow().UtcDateTime, ct);
         string? patient = null;
         if (type == "RelatedPerson") patient = PatientLink.Of("patient", resource);
-        await audit.RecordAsync(new AuditEntry(current is null ? AuditAction.Create : AuditAction.Update, type, id, patient), tx, ct);
+        await audit.RecordAsync(new AuditEntry(created ? AuditAction.Create : AuditAction.Update, type, id, patient), tx, ct);
         await tx.CommitAsync(ct);
-        return new StoredVersion(type, id, version, now, false, json);
+        return saved;
     }
 }

@@ -215,7 +215,8 @@ internal static class PatientMapper
         var legal = names.FirstOrDefault(n => S(n, "use") == "official");
         if (legal.ValueKind != JsonValueKind.Object) legal = names.FirstOrDefault(n => S(n, "use") is null or "usual" or "official");
         if (legal.ValueKind != JsonValueKind.Object && names.Count > 0) legal = names[0];
-        var preferred = names.FirstOrDefault(n => S(n, "use") == "usual" && !n.Equals(legal));
+        // The preferred name is the usual name or nickname that is not the legal one (US Core 6.1 Patient.name, USCDI preferred name).
+        var preferred = names.FirstOrDefault(n => S(n, "use") is "usual" or "nickname" && !n.Equals(legal));
         var birthDate = ParseDate(S(r, "birthDate"), "Patient.birthDate", v);
         if (S(r, "birthDate") is null) v.Add("Patient.birthDate", "is required: Meridian registers patients with their date of birth.");
         var extensions = A(r, "extension").ToList();
@@ -231,7 +232,7 @@ internal static class PatientMapper
 
         var addresses = A(r, "address").Select(a => new PostalAddress(
             A(a, "line").Where(l => l.ValueKind == JsonValueKind.String).Select(l => l.GetString()!).ToList(),
-            S(a, "city") ?? "", S(a, "state"), S(a, "postalCode"), S(a, "country") ?? "US", S(a, "use") ?? "home",
+            S(a, "city") ?? "", UsStates.Normalize(S(a, "state"), S(a, "country")), S(a, "postalCode"), S(a, "country") ?? "US", S(a, "use") ?? "home",
             ParseDate(O(a, "period") is { } p1 ? S(p1, "start") : null, "Patient.address.period.start", v),
             ParseDate(O(a, "period") is { } p2 ? S(p2, "end") : null, "Patient.address.period.end", v))).ToList();
         var telecom = A(r, "telecom").Where(t => S(t, "value") is not null).Select(t => new ContactPoint(S(t, "system") ?? "other", S(t, "value")!, S(t, "use"),
@@ -252,8 +253,16 @@ internal static class PatientMapper
             break;
         }
         var language = A(r, "communication").OrderByDescending(c => c.TryGetProperty("preferred", out var pr) && pr.ValueKind == JsonValueKind.True)
-            .Select(c => FirstCoding(O(c, "language"))).FirstOrDefault(c => c is not null);
-        DateOnly? deceased = S(r, "deceasedDateTime") is { } dd ? ParseDate(dd, "Patient.deceasedDateTime", v) : existing?.DeceasedDate;
+            .Select(c => Language(O(c, "language"))).FirstOrDefault(c => c is not null);
+        // An update replaces the resource (R4 http.html#update): no deceased[x] means not deceased. Meridian records the
+        // date of death; deceasedBoolean true keeps the recorded date, and without one there is nothing to store.
+        DateOnly? deceased = null;
+        if (S(r, "deceasedDateTime") is { } dd) deceased = ParseDate(dd, "Patient.deceasedDateTime", v);
+        else if (r.TryGetProperty("deceasedBoolean", out var db) && db.ValueKind == JsonValueKind.True)
+        {
+            deceased = existing?.DeceasedDate;
+            if (deceased is null) v.Add("Patient.deceased", "Meridian records the date of death: send deceasedDateTime instead of deceasedBoolean true.");
+        }
         v.ThrowIfInvalid();
 
         return new PatientDetails(
@@ -274,6 +283,20 @@ internal static class PatientMapper
             EmergencyContact: emergency,
             Guarantor: existing?.Guarantor,
             DeceasedDate: deceased);
+    }
+
+    private const string Iso639_1 = "http://id.loc.gov/vocabulary/iso639-1";
+
+    /// <summary>
+    /// The language as BCP-47 (US Core 6.1 Patient.communication.language binds to it). An ISO 639-1 code (Synthea and
+    /// others send http://id.loc.gov/vocabulary/iso639-1) is already a valid BCP-47 tag: RFC 5646 §2.2.1 takes the
+    /// two-letter ISO 639-1 code as the primary language subtag. Any other system is left for validation to refuse.
+    /// </summary>
+    private static Coding? Language(JsonElement? concept)
+    {
+        if (FirstCoding(concept, CodeSystems.Bcp47) is { } bcp47) return bcp47;
+        if (FirstCoding(concept, Iso639_1) is { } iso && iso.Code.Length == 2) return iso with { System = CodeSystems.Bcp47, Code = iso.Code.ToLowerInvariant() };
+        return FirstCoding(concept);
     }
 
     internal static PersonName PersonNameOf(JsonElement n, string defaultUse) => new(

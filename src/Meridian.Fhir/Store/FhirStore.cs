@@ -70,6 +70,28 @@ internal sealed class FhirStore(DatabaseOptions db)
     }
 
     /// <summary>
+    /// The write path of the FHIR-native types (Organization, Practitioner, Location, RelatedPerson): checks the version
+    /// the client expects (R4 http.html#concurrency), stamps id and meta, and saves the version with its history and index
+    /// rows in <paramref name="tx"/>. The caller validated the resource and writes the audit record in the same transaction.
+    /// </summary>
+    public async Task<(StoredVersion Saved, bool Created)> WriteNativeAsync(DbTransaction tx, string type, string id, JsonElement resource,
+        int? expectedVersion, bool mustExist, DateTime utcNow, CancellationToken ct)
+    {
+        var current = await CurrentVersionForUpdateAsync(tx, type, id, ct);
+        if (current is null && mustExist) throw new NotFoundException($"{type}/{id} does not exist.");
+        if (expectedVersion is { } expected && expected != (current ?? 0))
+            throw new PreconditionFailedException(current is null
+                ? $"{type}/{id} does not exist, so If-Match W/\"{expected}\" cannot match."
+                : $"{type}/{id} is at version {current}, not {expected}: someone else changed it. Read it again and reapply your change.");
+        var version = (current ?? 0) + 1;
+        // Stored to the millisecond, as meta.lastUpdated shows it, so that the stored time and the JSON agree.
+        var now = new DateTime(utcNow.Ticks - utcNow.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
+        var json = ResourceStamp.Apply(resource, type, id, version, now);
+        await SaveAsync(tx, type, id, version, now, json, exists: current is not null, ct);
+        return (new StoredVersion(type, id, version, now, false, json), current is null);
+    }
+
+    /// <summary>
     /// Stores a version: the current row (inserted or replaced), a history row, and the index rows rebuilt from the
     /// resource. Everything runs in <paramref name="tx"/>, so a failure leaves nothing behind.
     /// </summary>

@@ -35,4 +35,24 @@ public sealed class FhirErrorStatusTests(SqliteApp app) : IClassFixture<SqliteAp
         var body = await (await admin.GetAsync("/fhir/Observation/123")).ExpectAsync(HttpStatusCode.NotFound);
         Assert.Equal("OperationOutcome", body.GetProperty("resourceType").GetString());
     }
+
+    [Theory]
+    [InlineData("/fhir", HttpStatusCode.BadRequest, "Bundle")]
+    [InlineData("/fhir/", HttpStatusCode.BadRequest, "Bundle")]
+    [InlineData("/fhir/Bundle", HttpStatusCode.NotFound, "Bundle")]
+    [InlineData("/fhir/Observation", HttpStatusCode.NotFound, "Observation")]
+    [InlineData("/fhir/Patient", HttpStatusCode.BadRequest, "Bundle")]
+    public async Task Posting_a_bundle_or_an_unsupported_type_gets_a_clear_operation_outcome(string url, HttpStatusCode status, string mentioned)
+    {
+        using var admin = await app.ClientForRoleAsync(Roles.Administrator);
+        const string bundle = """{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patient","name":[{"family":"Batch"}]},"request":{"method":"POST","url":"Patient"}}]}""";
+        var json = url.EndsWith("/Observation", StringComparison.Ordinal) ? """{"resourceType":"Observation","status":"final","code":{"text":"x"}}""" : bundle;
+        using var response = await admin.PostAsync(url, new StringContent(json, System.Text.Encoding.UTF8, "application/fhir+json"));
+        var body = await response.ExpectAsync(status);
+        Assert.Equal("application/fhir+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("OperationOutcome", body.GetProperty("resourceType").GetString());
+        var diagnostics = body.GetProperty("issue")[0].GetProperty("diagnostics").GetString()!;
+        Assert.Contains(mentioned, diagnostics);
+        Assert.Equal(0, (await (await admin.GetAsync("/fhir/Patient?family=batch")).ExpectAsync(HttpStatusCode.OK)).GetProperty("total").GetInt32());
+    }
 }

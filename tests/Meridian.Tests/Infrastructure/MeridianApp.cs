@@ -130,7 +130,7 @@ public static class TestPasswords
     public const string Default = "Correct-Horse-42";
 }
 
-public sealed class SqliteApp : MeridianApp
+public class SqliteApp : MeridianApp
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "meridian-tests", Guid.NewGuid().ToString("N"));
     public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
@@ -155,7 +155,7 @@ public sealed class SqliteApp : MeridianApp
 /// A fresh database on the PostgreSQL server named by MERIDIAN_TEST_PG (an Npgsql connection string without Database;
 /// default Host=127.0.0.1;Username=meridian;Password=meridian, which .ci/run sets up).
 /// </summary>
-public sealed class PostgreSqlApp : MeridianApp
+public class PostgreSqlApp : MeridianApp
 {
     private readonly string _database = "meridian_test_" + Guid.NewGuid().ToString("N")[..16];
     public override DatabaseProvider Provider => DatabaseProvider.PostgreSql;
