@@ -75,8 +75,8 @@ internal static class BenchMain
         var fhirRate = await Load.RunAsync(fhirClient, i => $"/fhir/Patient/{ids[i % ids.Count]}", concurrency: 8, TimeSpan.FromSeconds(options.Seconds));
         var bareRate = await Load.RunAsync(bareClient, i => $"/fhir/Patient/{ids[i % ids.Count]}", concurrency: 8, TimeSpan.FromSeconds(options.Seconds));
         Console.WriteLine($"  FHIR read {fhirRate.PerSecond:N0}/s, bare {bareRate.PerSecond:N0}/s");
-        results.Add(("FHIR Patient read by id, 8 concurrent clients (audited)", $"{fhirRate.PerSecond:N0} req/s (p95 {fhirRate.P95Ms:N2} ms)", "≥ 5,000 req/s", fhirRate.PerSecond >= 5_000));
-        results.Add(("Bare Kestrel endpoint, same bytes, same load", $"{bareRate.PerSecond:N0} req/s (p95 {bareRate.P95Ms:N2} ms)", "", null));
+        results.Add(("FHIR Patient read by id, 8 concurrent clients (audited)", fhirRate.ToString(), "≥ 5,000 req/s", fhirRate.PerSecond >= 5_000));
+        results.Add(("Bare Kestrel endpoint, same bytes, same load", bareRate.ToString(), "", null));
         results.Add(("Ratio Meridian FHIR read / bare Kestrel", $"{fhirRate.PerSecond / bareRate.PerSecond:P0}", "", null));
         }
 
@@ -87,7 +87,7 @@ internal static class BenchMain
         using var frontDesk = BenchHost.NewClient(app.BaseAddress, await app.StaffTokenAsync("FrontDesk"));
         var registrations = await Load.RunPostAsync(frontDesk, "/api/patients", Registrations.Body, concurrency: 8, TimeSpan.FromSeconds(options.Seconds));
         var auditAfter = await app.AuditCountAsync();
-        results.Add(("Patient registrations over HTTP, 8 concurrent clients", $"{registrations.PerSecond:N0} /s (p95 {registrations.P95Ms:N2} ms; {registrations.Count:N0} registered, {auditAfter - auditBefore:N0} audit records)", "≥ 500/s", registrations.PerSecond >= 500));
+        results.Add(("Patient registrations over HTTP, 8 concurrent clients", $"{registrations}; {registrations.Count:N0} registered, {auditAfter - auditBefore:N0} audit records", "≥ 500/s", registrations.PerSecond >= 500));
 
         }
 

@@ -57,7 +57,7 @@ internal sealed class BenchHost : WebApplicationFactory<Program>
         }
         else
         {
-            var server = Environment.GetEnvironmentVariable("MERIDIAN_TEST_PG") ?? "Host=127.0.0.1;Port=5432;Username=meridian;Password=meridian";
+            var server = Environment.GetEnvironmentVariable("MERIDIAN_TEST_PG") ?? "Host=127.0.0.1;Port=5432;Username=meridian;Password=meridian;SSL Mode=Disable";
             host._pgDatabase = "meridian_bench_" + Guid.NewGuid().ToString("N")[..12];
             await using (var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server) { Database = "postgres" }.ConnectionString))
             {
@@ -164,7 +164,7 @@ internal sealed class BenchHost : WebApplicationFactory<Program>
         if (_pgDatabase is not null)
         {
             NpgsqlConnection.ClearAllPools();
-            var server = Environment.GetEnvironmentVariable("MERIDIAN_TEST_PG") ?? "Host=127.0.0.1;Port=5432;Username=meridian;Password=meridian";
+            var server = Environment.GetEnvironmentVariable("MERIDIAN_TEST_PG") ?? "Host=127.0.0.1;Port=5432;Username=meridian;Password=meridian;SSL Mode=Disable";
             await using var c = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false }.ConnectionString);
             await c.OpenAsync();
             await using var cmd = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_pgDatabase}\" WITH (FORCE)", c);
@@ -210,7 +210,10 @@ internal sealed class BareKestrel : IAsyncDisposable
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 }
 
-internal sealed record LoadResult(long Count, long Errors, double PerSecond, double P95Ms);
+internal sealed record LoadResult(long Count, long Errors, double PerSecond, double P95Ms, double CpuMsPerRequest)
+{
+    public override string ToString() => $"{PerSecond:N0}/s (p95 {P95Ms:N2} ms, {CpuMsPerRequest:N3} ms CPU per request incl. client)";
+}
 
 /// <summary>A closed-loop load generator: N workers, each sending its next request when the previous one answered.</summary>
 internal static class Load
@@ -239,6 +242,7 @@ internal static class Load
         var samples = new List<double>[concurrency];
         var stopAt = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var start = Stopwatch.GetTimestamp();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
         {
             var mine = samples[w] = new List<double>(100_000);
@@ -252,9 +256,10 @@ internal static class Load
             }
         })));
         var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds;
         var all = samples.SelectMany(s => s).Order().ToList();
         if (errors > 0) Console.WriteLine($"  warning: {errors} of {count} requests failed");
-        return new LoadResult(count, errors, (count - errors) / elapsed, all.Count == 0 ? 0 : all[(int)(all.Count * 0.95)]);
+        return new LoadResult(count, errors, (count - errors) / elapsed, all.Count == 0 ? 0 : all[(int)(all.Count * 0.95)], count == 0 ? 0 : cpu / count);
     }
 }
 

@@ -16,9 +16,13 @@ internal sealed class AuditSealer(DatabaseOptions db, TimeProvider time, ILogger
 {
     private const long SealLockKey = 0x4175646974536561; // "AuditSea"
     private const int BatchSize = 5_000;
-    // Records commit out of id order (ids are taken at insert); the fast path looks this far back for late committers.
-    private const long LookBack = 100_000;
-    private static readonly TimeSpan FullScanEvery = TimeSpan.FromMinutes(1);
+    // Records commit out of id order (ids are taken at insert, transactions commit later). Each pass looks back this far
+    // behind the newest sealed record for late committers; a catch-up pass every minute looks back further, from where the
+    // previous catch-up found everything sealed, and the first one after start (and every verify) scans everything.
+    private const long LookBack = 1_000;
+    private const long CatchUpLookBack = 10_000;
+    private static readonly TimeSpan CatchUpEvery = TimeSpan.FromMinutes(1);
+    private long _catchUpFloor; // 0 until the first catch-up: scan everything once per process
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SemaphoreSlim _nudged = new(0, 1);
     private readonly string _records = ModuleDatabase.QualifiedTable(db.Provider, Data.AuditDbContext.Schema, "record");
@@ -44,9 +48,9 @@ internal sealed class AuditSealer(DatabaseOptions db, TimeProvider time, ILogger
                 await _nudged.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
                 // Let a burst of appends accumulate so one seal transaction covers them.
                 await Task.Delay(TimeSpan.FromMilliseconds(50), stoppingToken);
-                var full = time.GetUtcNow() - lastFull > FullScanEvery;
-                await SealPendingAsync(full, stoppingToken);
-                if (full) lastFull = time.GetUtcNow();
+                var catchUp = time.GetUtcNow() - lastFull > CatchUpEvery;
+                await SealPendingAsync(catchUp, stoppingToken);
+                if (catchUp) lastFull = time.GetUtcNow();
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -61,24 +65,37 @@ internal sealed class AuditSealer(DatabaseOptions db, TimeProvider time, ILogger
         }
     }
 
-    /// <summary>Seals every committed, unsealed record. Returns how many were sealed.</summary>
-    public async Task<int> SealPendingAsync(bool fullScan, CancellationToken ct = default)
+    /// <summary>
+    /// Seals committed, unsealed records: recent ones, or with <paramref name="catchUp"/> every one since the last catch-up
+    /// (everything, the first time). Returns how many were sealed.
+    /// </summary>
+    public async Task<int> SealPendingAsync(bool catchUp, CancellationToken ct = default) => await SealAsync(catchUp, everything: false, ct);
+
+    /// <summary>Seals every committed record not yet sealed, scanning the whole trail (verify uses this).</summary>
+    public async Task<int> SealEverythingAsync(CancellationToken ct = default) => await SealAsync(catchUp: true, everything: true, ct);
+
+    private async Task<int> SealAsync(bool catchUp, bool everything, CancellationToken ct)
     {
         await _gate.WaitAsync(ct);
         try
         {
+            long? floor = everything ? 0 : catchUp ? Math.Max(0, _catchUpFloor - CatchUpLookBack) : null;
             var total = 0;
+            long newest;
             while (true)
             {
-                var sealedNow = await SealBatchAsync(fullScan, ct);
+                (var sealedNow, newest) = await SealBatchAsync(floor, ct);
                 total += sealedNow;
-                if (sealedNow < BatchSize) return total;
+                if (sealedNow < BatchSize) break;
             }
+            if (catchUp) _catchUpFloor = newest;
+            return total;
         }
         finally { _gate.Release(); }
     }
 
-    private async Task<int> SealBatchAsync(bool fullScan, CancellationToken ct)
+    /// <summary>Seals up to one batch. <paramref name="floor"/> null = the recent look-back. Returns the count and the newest sealed record id.</summary>
+    private async Task<(int Count, long Newest)> SealBatchAsync(long? floor, CancellationToken ct)
     {
         await using var connection = DbConnections.Create(db);
         await connection.OpenAsync(ct);
@@ -107,11 +124,11 @@ internal sealed class AuditSealer(DatabaseOptions db, TimeProvider time, ILogger
             cmd.Transaction = tx;
             cmd.CommandText = $"SELECT r.id, r.content_hash FROM {_records} r WHERE r.id > @floor " +
                               $"AND NOT EXISTS (SELECT 1 FROM {_seals} s WHERE s.record_id = r.id) ORDER BY r.id LIMIT {BatchSize}";
-            MigrationRunner.AddParameter(cmd, "@floor", fullScan ? 0L : Math.Max(0, lastRecordId - LookBack));
+            MigrationRunner.AddParameter(cmd, "@floor", floor ?? Math.Max(0, lastRecordId - LookBack));
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) pending.Add((reader.GetInt64(0), reader.GetString(1)));
         }
-        if (pending.Count == 0) return 0;
+        if (pending.Count == 0) return (0, lastRecordId);
 
         var sealedAt = time.GetUtcNow().UtcDateTime;
         sealedAt = new DateTime(sealedAt.Ticks - sealedAt.Ticks % 10, DateTimeKind.Utc);
@@ -142,7 +159,7 @@ internal sealed class AuditSealer(DatabaseOptions db, TimeProvider time, ILogger
             await insert.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
-        return pending.Count;
+        return (pending.Count, Math.Max(lastRecordId, pending[^1].Id));
     }
 
     private static async Task ExecAsync(DbConnection connection, DbTransaction tx, string sql, CancellationToken ct)

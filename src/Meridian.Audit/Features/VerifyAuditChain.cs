@@ -38,7 +38,7 @@ public sealed class VerifyAuditChain
 
     public async Task<AuditChainReport> RunAsync(int maxProblems = 100, CancellationToken ct = default)
     {
-        await _sealer.SealPendingAsync(fullScan: true, ct);
+        await _sealer.SealEverythingAsync(ct);
         var problems = new List<AuditChainProblem>();
         long expected = 1, checkedCount = 0;
         long? lastSeq = null;

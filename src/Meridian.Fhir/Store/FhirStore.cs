@@ -101,73 +101,41 @@ internal sealed class FhirStore(DatabaseOptions db)
         IndexRows rows;
         using (var doc = JsonDocument.Parse(json)) rows = SearchIndexer.Extract(type, doc.RootElement);
 
-        await using (var cmd = connection.CreateCommand())
-        {
-            cmd.Transaction = tx;
-            cmd.CommandText = exists
-                ? $"UPDATE {_resource} SET version_id = @v, last_updated = @u, deleted = @d, json = @j WHERE resource_type = @t AND id = @i"
-                : $"INSERT INTO {_resource} (resource_type, id, version_id, last_updated, deleted, json) VALUES (@t, @i, @v, @u, @d, @j)";
-            AddVersion(cmd, type, id, version, lastUpdated, json);
-            await cmd.ExecuteNonQueryAsync(ct);
-        }
-        await using (var cmd = connection.CreateCommand())
-        {
-            cmd.Transaction = tx;
-            cmd.CommandText = $"INSERT INTO {_history} (resource_type, id, version_id, last_updated, deleted, json) VALUES (@t, @i, @v, @u, @d, @j)";
-            AddVersion(cmd, type, id, version, lastUpdated, json);
-            await cmd.ExecuteNonQueryAsync(ct);
-        }
+        // One command, one round trip: the current row, its history row and every index row. On a network database
+        // (PostgreSQL) a statement per index row costs a round trip each, and a patient has dozens of them.
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        var sql = new System.Text.StringBuilder(1024);
+        sql.Append(exists
+            ? $"UPDATE {_resource} SET version_id = @v, last_updated = @u, deleted = @d, json = @j WHERE resource_type = @t AND id = @i;"
+            : $"INSERT INTO {_resource} (resource_type, id, version_id, last_updated, deleted, json) VALUES (@t, @i, @v, @u, @d, @j);");
+        sql.Append($"INSERT INTO {_history} (resource_type, id, version_id, last_updated, deleted, json) VALUES (@t, @i, @v, @u, @d, @j);");
+        AddVersion(cmd, type, id, version, lastUpdated, json);
         if (exists)
-        {
             foreach (var table in (string[])[_token, _string, _date, _reference])
-            {
-                await using var delete = connection.CreateCommand();
-                delete.Transaction = tx;
-                delete.CommandText = $"DELETE FROM {table} WHERE resource_type = @t AND resource_id = @i";
-                Add(delete, "@t", type);
-                Add(delete, "@i", id);
-                await delete.ExecuteNonQueryAsync(ct);
-            }
-        }
-        await InsertRowsAsync(tx, $"INSERT INTO {_token} (resource_type, resource_id, param, system, code) VALUES (@t, @i, @a, @b, @c)",
-            type, id, rows.Tokens.Select(r => (r.Param, (object)r.System, (object?)r.Code)), ct);
-        await InsertRowsAsync(tx, $"INSERT INTO {_string} (resource_type, resource_id, param, value, exact) VALUES (@t, @i, @a, @b, @c)",
-            type, id, rows.Strings.Select(r => (r.Param, (object)r.Value, (object?)r.Exact)), ct);
-        await InsertRowsAsync(tx, $"INSERT INTO {_date} (resource_type, resource_id, param, low, high) VALUES (@t, @i, @a, @b, @c)",
-            type, id, rows.Dates.Select(r => (r.Param, (object)r.Low, (object?)r.High)), ct);
-        await InsertRowsAsync(tx, $"INSERT INTO {_reference} (resource_type, resource_id, param, target_type, target_id) VALUES (@t, @i, @a, @b, @c)",
-            type, id, rows.References.Select(r => (r.Param, (object)r.TargetType, (object?)r.TargetId)), ct);
-    }
-
-    private static async Task InsertRowsAsync(DbTransaction tx, string sql, string type, string id,
-        IEnumerable<(string Param, object B, object? C)> rows, CancellationToken ct)
-    {
-        DbCommand? cmd = null;
-        try
+                sql.Append($"DELETE FROM {table} WHERE resource_type = @t AND resource_id = @i;");
+        var n = 0;
+        void Rows(string table, string columns, IEnumerable<(string Param, object B, object? C)> rows)
         {
+            var first = true;
             foreach (var (param, b, c) in rows)
             {
-                if (cmd is null)
-                {
-                    cmd = tx.Connection!.CreateCommand();
-                    cmd.Transaction = tx;
-                    cmd.CommandText = sql;
-                    Add(cmd, "@t", type);
-                    Add(cmd, "@i", id);
-                    Add(cmd, "@a", "");
-                    Add(cmd, "@b", "");
-                    Add(cmd, "@c", "");
-                }
-                cmd.Parameters["@a"].Value = param;
-                cmd.Parameters["@b"].Value = b;
-                cmd.Parameters["@c"].Value = c ?? DBNull.Value;
-                await cmd.ExecuteNonQueryAsync(ct);
+                sql.Append(first ? $"INSERT INTO {table} (resource_type, resource_id, {columns}) VALUES " : ", ");
+                sql.Append($"(@t, @i, @a{n}, @b{n}, @c{n})");
+                Add(cmd, $"@a{n}", param);
+                Add(cmd, $"@b{n}", b);
+                Add(cmd, $"@c{n}", c);
+                n++;
+                first = false;
             }
+            if (!first) sql.Append(';');
         }
-        finally
-        {
-            if (cmd is not null) await cmd.DisposeAsync();
-        }
+        Rows(_token, "param, system, code", rows.Tokens.Select(r => (r.Param, (object)r.System, (object?)r.Code)));
+        Rows(_string, "param, value, exact", rows.Strings.Select(r => (r.Param, (object)r.Value, (object?)r.Exact)));
+        Rows(_date, "param, low, high", rows.Dates.Select(r => (r.Param, (object)r.Low, (object?)r.High)));
+        Rows(_reference, "param, target_type, target_id", rows.References.Select(r => (r.Param, (object)r.TargetType, (object?)r.TargetId)));
+        cmd.CommandText = sql.ToString();
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     public async Task<(IReadOnlyList<byte[]> Resources, int Total)> SearchAsync(SqlSearch search, int offset, int count, CancellationToken ct)

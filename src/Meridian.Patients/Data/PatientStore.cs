@@ -28,17 +28,26 @@ internal sealed class PatientStore(PatientsDbContext db, DatabaseOptions options
     }
 
     /// <summary>
-    /// Hands out <paramref name="count"/> consecutive MRNs. The counter row is updated in the caller's transaction:
-    /// PostgreSQL row-locks it until commit and SQLite has a single writer, so two registrations never get the same number,
-    /// and a rolled-back registration does not consume one.
+    /// Hands out <paramref name="count"/> MRNs, unique under concurrency: on PostgreSQL from the <c>patients.mrn</c> sequence,
+    /// on SQLite from the counter row updated in the caller's transaction (SQLite has a single writer anyway).
     /// </summary>
     public async Task<IReadOnlyList<string>> AllocateMrnsAsync(DbTransaction tx, int count, CancellationToken ct)
     {
         await using var cmd = tx.Connection!.CreateCommand();
         cmd.Transaction = tx;
+        MigrationRunner.AddParameter(cmd, "@n", (long)count);
+        if (options.Provider == DatabaseProvider.PostgreSql)
+        {
+            // A sequence hands out numbers without a row lock, so concurrent registrations do not queue behind each other
+            // until commit; the price is that a rolled-back registration's number is skipped (an MRN is an identifier, not a count).
+            cmd.CommandText = "SELECT nextval('patients.mrn') FROM generate_series(1, @n)";
+            var values = new List<string>(count);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) values.Add(FormatMrn(reader.GetInt64(0)));
+            return values;
+        }
         cmd.CommandText = $"UPDATE {ModuleDatabase.QualifiedTable(options.Provider, PatientsDbContext.Schema, "counter")} " +
                           "SET last_value = last_value + @n WHERE name = @name RETURNING last_value";
-        MigrationRunner.AddParameter(cmd, "@n", (long)count);
         MigrationRunner.AddParameter(cmd, "@name", MrnCounter);
         var last = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException("The MRN counter row is missing; run the migrations."), CultureInfo.InvariantCulture);
         return Enumerable.Range(0, count).Select(i => FormatMrn(last - count + 1 + i)).ToList();

@@ -50,7 +50,9 @@ internal static class HostSetup
                     } },
                 });
         });
-        app.UseStaticFiles();
+        // Static files are for pages; API and FHIR requests skip the file-system probe.
+        app.UseWhen(ctx => !ctx.Request.Path.StartsWithSegments("/fhir") && !ctx.Request.Path.StartsWithSegments("/api"),
+            branch => branch.UseStaticFiles());
         app.UseAuthentication();
         app.UseMfaEnforcement();
         app.UseAuthorization();

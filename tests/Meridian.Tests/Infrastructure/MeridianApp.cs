@@ -161,7 +161,7 @@ public class PostgreSqlApp : MeridianApp
     public override DatabaseProvider Provider => DatabaseProvider.PostgreSql;
 
     public static string ServerConnectionString =>
-        Environment.GetEnvironmentVariable("MERIDIAN_TEST_PG") is { Length: > 0 } cs ? cs : "Host=127.0.0.1;Port=5432;Username=meridian;Password=meridian";
+        Environment.GetEnvironmentVariable("MERIDIAN_TEST_PG") is { Length: > 0 } cs ? cs : "Host=127.0.0.1;Port=5432;Username=meridian;Password=meridian;SSL Mode=Disable";
 
     public override async Task CreateDatabaseAsync()
     {

@@ -93,5 +93,7 @@ CREATE INDEX ix_patient_merged_into_id ON patients.patient (merged_into_id);
 CREATE UNIQUE INDEX ix_patient_mrn ON patients.patient (mrn);
 CREATE INDEX ix_patient_preferred_given_norm_family_norm_given_norm_id ON patients.patient (preferred_given_norm, family_norm, given_norm, id) WHERE merged_into_id IS NULL;
 CREATE INDEX ix_patient_phone_digits ON patients.patient_phone (digits);
--- The MRN counter: last_value is the last number handed out.
+-- The MRN counter: last_value is the last number handed out (SQLite). PostgreSQL allocates MRNs from a sequence instead,
+-- which takes no row lock: concurrent registrations would otherwise queue on this row until each commits.
 INSERT INTO patients.counter (name, last_value) VALUES ('mrn', 0);
+CREATE SEQUENCE patients.mrn AS bigint START WITH 1 MINVALUE 1 NO CYCLE;
