@@ -50,6 +50,17 @@ public sealed partial class FrontDeskPatientFlowTests(MeridianSite site)
         await Assertions.Expect(banner).ToContainTextAsync("DOB 07/02/1984");
         await Assertions.Expect(banner).ToContainTextAsync($"primary Blue Prairie Health · {memberId}");
         await MeridianSite.ScreenshotAsync(desk, "chart-registered");
+        await desk.GetByRole(AriaRole.Link, new() { Name = "Coverage", Exact = true }).ClickAsync();
+        var coverage = desk.Locator("#coverage-table tbody tr");
+        await Assertions.Expect(coverage).ToHaveCountAsync(1);
+        await Assertions.Expect(coverage).ToContainTextAsync("1 – primary");
+        await Assertions.Expect(coverage).ToContainTextAsync(memberId);
+        await Assertions.Expect(coverage).ToContainTextAsync("Self");
+        await Assertions.Expect(coverage).ToContainTextAsync("Active");
+        await MeridianSite.ScreenshotAsync(desk, "chart-coverage-tab");
+        await desk.GetByRole(AriaRole.Link, new() { Name = "Edit coverage" }).ClickAsync();
+        await Assertions.Expect(desk.Locator("#coverage-table")).ToContainTextAsync("Blue Prairie Health");
+        await MeridianSite.ScreenshotAsync(desk, "coverage-edit");
 
         // 2. Type part of the name into the one box; the listbox offers the patient; ArrowDown + Enter opens the chart.
         await desk.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Patients", Exact = true }).ClickAsync();
@@ -147,7 +158,17 @@ public sealed partial class FrontDeskPatientFlowTests(MeridianSite site)
         await Assertions.Expect(page.GetByRole(AriaRole.Group, new() { Name = "Name and birth" }).GetByRole(AriaRole.Textbox, new() { Name = "Family name", Exact = true })).ToHaveValueAsync(family);
         await MeridianSite.ScreenshotAsync(page, "register-future-birth-date");
 
-        await page.GotoAsync("/patients?q=" + Uri.EscapeDataString(family));
+        // Nothing was stored: the typeahead says so (a disabled option), and Enter with nothing highlighted runs the full search.
+        await page.GotoAsync("/patients");
+        var box = page.GetByRole(AriaRole.Combobox, new() { Name = "Name, date of birth, MRN, phone or member id" });
+        await box.PressSequentiallyAsync(family);
+        var none = page.GetByRole(AriaRole.Listbox, new() { Name = "Matching patients" }).GetByRole(AriaRole.Option);
+        await Assertions.Expect(none).ToHaveTextAsync("No matching patients. Press Enter to search.");
+        await Assertions.Expect(none).ToHaveAttributeAsync("aria-disabled", "true");
+        await box.PressAsync("ArrowDown");
+        await Assertions.Expect(box).Not.ToHaveAttributeAsync("aria-activedescendant", new Regex("."));
+        await box.PressAsync("Enter");
+        await page.WaitForURLAsync("**/patients?q=*");
         await Assertions.Expect(page.GetByText("No patients found.")).ToBeVisibleAsync();
         await page.Context.CloseAsync();
     }
