@@ -133,10 +133,10 @@ public sealed partial class FrontDeskPatientFlowTests(MeridianSite site)
     public async Task Registering_with_a_future_date_of_birth_shows_the_field_error_and_creates_no_patient()
     {
         var family = "O'Hanlon-" + UniqueLetters();
-        var tomorrow = DateTime.Now.AddDays(2).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var future = DateTime.Now.AddDays(2).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         var page = await SignInFrontDeskAsync();
         await page.GotoAsync("/patients/register");
-        await FillPatientAsync(page, family, "Future", tomorrow);
+        await FillPatientAsync(page, family, "Future", future);
         var birthDate = page.GetByRole(AriaRole.Group, new() { Name = "Name and birth" }).GetByLabel("Date of birth");
         var register = page.GetByRole(AriaRole.Button, new() { Name = "Register", Exact = true });
 
