@@ -47,6 +47,7 @@ public sealed class MeridianSite : WebApplicationFactory<Program>, IAsyncLifetim
         StartServer();
         var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         BaseUrl = addresses.First().Replace("[::1]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/');
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -56,10 +57,13 @@ public sealed class MeridianSite : WebApplicationFactory<Program>, IAsyncLifetim
         });
     }
 
-    public async Task<IPage> NewPageAsync()
+    /// <summary>A page in a fresh browser context; <paramref name="javaScript"/> false checks that a page works without script.</summary>
+    public async Task<IPage> NewPageAsync(bool javaScript = true)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl, Locale = "en-US" });
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl, Locale = "en-US", JavaScriptEnabled = javaScript });
+        // Generous limits: the test machine is small and shared, and a first request may JIT a whole page.
         context.SetDefaultTimeout(15_000);
+        context.SetDefaultNavigationTimeout(30_000);
         return await context.NewPageAsync();
     }
 

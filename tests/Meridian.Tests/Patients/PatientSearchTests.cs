@@ -120,6 +120,23 @@ public abstract class PatientSearchTests<TApp>(TApp app) : IClassFixture<TApp> w
         using var tooShort = await client.GetAsync("/api/patients/typeahead?q=s");
         await tooShort.ExpectAsync(HttpStatusCode.BadRequest);
     }
+
+    [Fact]
+    public async Task Typeahead_finds_a_hyphenated_family_name_with_an_apostrophe_by_a_prefix_typed_across_the_hyphen()
+    {
+        using var client = await app.ClientForRoleAsync(Roles.FrontDesk);
+        var family = "O'Hanlon-" + UniqueFamily("K");
+        var p = await RegisterAsync(client, Patient(family, "Siobhan", UniqueBirthDate()));
+        var id = p.GetProperty("id").GetString()!;
+
+        foreach (var q in new[] { family[..^2], family.ToLowerInvariant(), family.Replace("'", "", StringComparison.Ordinal)[..^3] })
+        {
+            using var response = await client.GetAsync($"/api/patients/typeahead?q={Uri.EscapeDataString(q)}");
+            var body = await response.ExpectAsync(HttpStatusCode.OK);
+            Assert.Equal("name", body.GetProperty("interpretation").GetString());
+            Assert.True(Ids(body).Contains(id), $"'{q}' did not find {family}: {body}");
+        }
+    }
 }
 
 public sealed class PatientSearchTests_Sqlite(SqliteApp app) : PatientSearchTests<SqliteApp>(app);

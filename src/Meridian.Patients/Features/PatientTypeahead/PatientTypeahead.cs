@@ -77,7 +77,9 @@ internal sealed partial class PatientTypeaheadHandler(PatientStore store, IAudit
                 var tokens = PatientQueries.Tokens(rest);
                 if (tokens.Count == 1)
                 {
-                    branches = PatientQueries.Branches(db, new PatientSearchQuery(Name: tokens[0], BirthDate: dateWord is null ? null : dob(dateWord)));
+                    // The typed word, not tokens[0]: normalizing turns "o'hanlon-ke" into "ohanlon ke", and Branches would split
+                    // that at the space again and look for a family name "ohanlon" with another part "ke" (never a match).
+                    branches = PatientQueries.Branches(db, new PatientSearchQuery(Name: rest, BirthDate: dateWord is null ? null : dob(dateWord)));
                     interpretation.Add("name");
                 }
                 else if (tokens.Count >= 2)

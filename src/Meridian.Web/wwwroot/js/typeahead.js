@@ -64,7 +64,10 @@ export function attachTypeahead(input) {
             listbox.append(li);
         });
         if (items.length === 0) {
+            // ARIA 1.2: a listbox owns only options; this one is disabled, so it is announced but never highlighted.
             const li = document.createElement('li');
+            li.setAttribute('role', 'option');
+            li.setAttribute('aria-disabled', 'true');
             li.className = 'list-group-item text-muted';
             li.textContent = 'No matching patients. Press Enter to search.';
             listbox.append(li);
