@@ -24,6 +24,7 @@ internal static class BenchMain
         var options = BenchOptions.Parse(args);
         Console.WriteLine($"Meridian benchmark — {options.Patients:N0} patients on {options.Provider}, {Environment.ProcessorCount} cores, {options.Seconds} s per throughput run");
 
+        Load.WarmUp = TimeSpan.FromSeconds(options.WarmUpSeconds);
         await using var app = await BenchHost.StartAsync(options);
         var results = new List<(string Name, string Value, string Budget, bool? Met)>();
 
@@ -87,7 +88,7 @@ internal static class BenchMain
         using var frontDesk = BenchHost.NewClient(app.BaseAddress, await app.StaffTokenAsync("FrontDesk"));
         var registrations = await Load.RunPostAsync(frontDesk, "/api/patients", Registrations.Body, concurrency: 8, TimeSpan.FromSeconds(options.Seconds));
         var auditAfter = await app.AuditCountAsync();
-        results.Add(("Patient registrations over HTTP, 8 concurrent clients", $"{registrations}; {registrations.Count:N0} registered, {auditAfter - auditBefore:N0} audit records", "≥ 500/s", registrations.PerSecond >= 500));
+        results.Add(("Patient registrations over HTTP, 8 concurrent clients", $"{registrations}; {(double)(auditAfter - auditBefore) / (registrations.Count + registrations.WarmUpCount):N1} audit records per registration", "≥ 500/s", registrations.PerSecond >= 500));
 
         }
 

@@ -20,7 +20,7 @@ using Npgsql;
 
 namespace Meridian.Bench;
 
-internal sealed record BenchOptions(int Patients, DatabaseProvider Provider, int Seconds, string Only)
+internal sealed record BenchOptions(int Patients, DatabaseProvider Provider, int Seconds, string Only, int WarmUpSeconds)
 {
     public bool Runs(string step) => Only == "all" || Only.Split(',').Contains(step);
 
@@ -31,7 +31,8 @@ internal sealed record BenchOptions(int Patients, DatabaseProvider Provider, int
             int.Parse(Get("patients") ?? "100000", System.Globalization.CultureInfo.InvariantCulture),
             DatabaseOptions.ParseProvider(Get("provider") ?? "Sqlite"),
             int.Parse(Get("seconds") ?? "10", System.Globalization.CultureInfo.InvariantCulture),
-            Get("only") ?? "all");
+            Get("only") ?? "all",
+            int.Parse(Get("warmup") ?? "10", System.Globalization.CultureInfo.InvariantCulture));
     }
 }
 
@@ -210,7 +211,7 @@ internal sealed class BareKestrel : IAsyncDisposable
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 }
 
-internal sealed record LoadResult(long Count, long Errors, double PerSecond, double P95Ms, double CpuMsPerRequest)
+internal sealed record LoadResult(long Count, long Errors, double PerSecond, double P95Ms, double CpuMsPerRequest, long WarmUpCount)
 {
     public override string ToString() => $"{PerSecond:N0}/s (p95 {P95Ms:N2} ms, {CpuMsPerRequest:N3} ms CPU per request incl. client)";
 }
@@ -218,6 +219,8 @@ internal sealed record LoadResult(long Count, long Errors, double PerSecond, dou
 /// <summary>A closed-loop load generator: N workers, each sending its next request when the previous one answered.</summary>
 internal static class Load
 {
+    public static TimeSpan WarmUp { get; set; } = TimeSpan.FromSeconds(10);
+
     public static Task<LoadResult> RunAsync(HttpClient client, Func<int, string> url, int concurrency, TimeSpan duration) =>
         RunCoreAsync(async i =>
         {
@@ -235,8 +238,14 @@ internal static class Load
 
     private static async Task<LoadResult> RunCoreAsync(Func<int, Task<bool>> send, int concurrency, TimeSpan duration)
     {
-        // Warm-up: JIT, connection pool, caches.
-        for (var i = 0; i < 200; i++) await send(i);
+        // Warm-up under the same load: tiered JIT (tier-0, instrumented, then optimized code for the hot paths of EF Core,
+        // Kestrel and our handlers) keeps a core busy for several seconds after start, which is not steady state.
+        var warmUntil = Stopwatch.GetTimestamp() + (long)(WarmUp.TotalSeconds * Stopwatch.Frequency);
+        var warmCounter = 0;
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (Stopwatch.GetTimestamp() < warmUntil) await send(Interlocked.Increment(ref warmCounter) + 5_000_000);
+        })));
         long count = 0, errors = 0;
         var counter = 1_000;
         var samples = new List<double>[concurrency];
@@ -259,7 +268,7 @@ internal static class Load
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds;
         var all = samples.SelectMany(s => s).Order().ToList();
         if (errors > 0) Console.WriteLine($"  warning: {errors} of {count} requests failed");
-        return new LoadResult(count, errors, (count - errors) / elapsed, all.Count == 0 ? 0 : all[(int)(all.Count * 0.95)], count == 0 ? 0 : cpu / count);
+        return new LoadResult(count, errors, (count - errors) / elapsed, all.Count == 0 ? 0 : all[(int)(all.Count * 0.95)], count == 0 ? 0 : cpu / count, warmCounter);
     }
 }
 

@@ -25,7 +25,7 @@ internal sealed class BearerTokenHandler(
         if (string.IsNullOrEmpty(header) || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return AuthenticateResult.NoResult();
         var token = header["Bearer ".Length..].Trim();
-        var identity = await tokens.ValidateAsync(token, Context.RequestAborted);
+        var identity = await tokens.ValidateCachedAsync(token, Context.RequestAborted);
         if (identity is null) return AuthenticateResult.Fail("The access token is invalid or expired.");
 
         var clientId = identity.FindFirst(MeridianClaims.ClientId)?.Value;

@@ -83,6 +83,29 @@ internal sealed class TokenService(IServiceScopeFactory scopes, TimeProvider tim
         return (_handler.CreateToken(descriptor), (int)Options.AccessTokenLifetime.TotalSeconds);
     }
 
+    // Signature checks are the costliest step of an API call; a token verified once is remembered until it expires.
+    // Revocation (deactivation, sign-out everywhere) is checked on every request regardless, by the handler.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (ClaimsIdentity Identity, DateTime Expires)> _verified = new(StringComparer.Ordinal);
+    private const int MaxVerified = 20_000;
+
+    public async Task<ClaimsIdentity?> ValidateCachedAsync(string token, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (_verified.TryGetValue(token, out var hit))
+        {
+            if (hit.Expires > now) return hit.Identity;
+            _verified.TryRemove(token, out _);
+            return null;
+        }
+        var identity = await ValidateAsync(token, ct);
+        if (identity?.FindFirst("exp")?.Value is { } exp && long.TryParse(exp, out var seconds))
+        {
+            if (_verified.Count >= MaxVerified) _verified.Clear();
+            _verified[token] = (identity, DateTimeOffset.FromUnixTimeSeconds(seconds).UtcDateTime);
+        }
+        return identity;
+    }
+
     public async Task<ClaimsIdentity?> ValidateAsync(string token, CancellationToken ct)
     {
         var key = await KeyAsync(ct);

@@ -117,11 +117,16 @@ internal sealed class DuplicateDetector(PatientsDbContext db)
 
         var family = SearchKeys.Name(d.LegalName.Family);
         var given = SearchKeys.Name(d.LegalName.Given?.FirstOrDefault(g => !string.IsNullOrWhiteSpace(g)));
+        // Names are compared in memory (Soundex, edit distance), so fetch only the name keys of same-birth-date patients,
+        // then load the few that match.
         var sameBirthDate = await db.Patients.AsNoTracking()
             .Where(p => p.BirthDate == d.BirthDate && p.MergedIntoId == null)
+            .Select(p => new { p.Id, p.FamilyNorm, p.GivenNorm })
             .Take(500).ToListAsync(ct);
-        foreach (var p in sameBirthDate.Where(p => SimilarName(family, given, p.FamilyNorm, p.GivenNorm)))
-            Add(p, "similar name and same date of birth");
+        var similarIds = sameBirthDate.Where(p => SimilarName(family, given, p.FamilyNorm, p.GivenNorm)).Select(p => p.Id).Take(MaxCandidates).ToList();
+        if (similarIds.Count > 0)
+            foreach (var p in await db.Patients.AsNoTracking().Where(p => similarIds.Contains(p.Id)).ToListAsync(ct))
+                Add(p, "similar name and same date of birth");
 
         var phones = PatientMapping.PhoneDigitsOf(d.Telecom).Where(x => x.Length >= 10).ToList();
         if (phones.Count > 0)
