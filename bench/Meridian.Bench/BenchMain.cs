@@ -82,6 +82,27 @@ internal static class BenchMain
         }
 
         // 4. Registrations per second over HTTP (validation, duplicate check, MRN, FHIR projection, audit record in the same transaction).
+        if (options.Runs("audit"))
+        {
+            // The audit append alone, as 8 concurrent readers see it: group-committed, returns once committed.
+            var appended = 0L;
+            var stopAt = Stopwatch.GetTimestamp() + options.Seconds * Stopwatch.Frequency;
+            var auditStart = Stopwatch.GetTimestamp();
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+            {
+                await using var scope = app.Services.CreateAsyncScope();
+                var trail = scope.ServiceProvider.GetRequiredService<Meridian.Audit.Contracts.IAuditTrail>();
+                while (Stopwatch.GetTimestamp() < stopAt)
+                {
+                    await trail.RecordAsync(new Meridian.Audit.Contracts.AuditEntry(Meridian.Audit.Contracts.AuditAction.Read, "Patient", "bench", "bench"));
+                    Interlocked.Increment(ref appended);
+                }
+            })));
+            var auditRate = appended / Stopwatch.GetElapsedTime(auditStart).TotalSeconds;
+            Console.WriteLine($"  audit appends {auditRate:N0}/s");
+            results.Add(("Audit appends alone, 8 concurrent callers (group commit)", $"{auditRate:N0}/s", "", null));
+        }
+
         if (options.Runs("register"))
         {
         var auditBefore = await app.AuditCountAsync();

@@ -47,7 +47,7 @@ internal sealed class AuditSealer(DatabaseOptions db, TimeProvider time, ILogger
             {
                 await _nudged.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
                 // Let a burst of appends accumulate so one seal transaction covers them.
-                await Task.Delay(TimeSpan.FromMilliseconds(50), stoppingToken);
+                await Task.Delay(TimeSpan.FromMilliseconds(250), stoppingToken);
                 var catchUp = time.GetUtcNow() - lastFull > CatchUpEvery;
                 await SealPendingAsync(catchUp, stoppingToken);
                 if (catchUp) lastFull = time.GetUtcNow();

@@ -51,6 +51,7 @@ internal sealed class AuditWriteQueue : IAsyncDisposable
     private readonly AuditAppender _appender;
     private readonly ILogger<AuditWriteQueue> _logger;
     private readonly Task _loop;
+    private DbConnection? _connection;
 
     public AuditWriteQueue(DatabaseOptions db, AuditAppender appender, ILogger<AuditWriteQueue> logger)
     {
@@ -83,8 +84,13 @@ internal sealed class AuditWriteQueue : IAsyncDisposable
             }
             try
             {
-                await using var connection = DbConnections.Create(_db);
-                await connection.OpenAsync();
+                // One connection for the writer's lifetime: no pool round trip per batch; replaced after a failure.
+                if (_connection is null)
+                {
+                    _connection = DbConnections.Create(_db);
+                    await _connection.OpenAsync();
+                }
+                var connection = _connection;
                 await using var tx = await connection.BeginTransactionAsync();
                 if (_db.Provider == DatabaseProvider.PostgreSql)
                 {
@@ -102,6 +108,8 @@ internal sealed class AuditWriteQueue : IAsyncDisposable
                 // Every caller in the batch fails: their requests return an error rather than unaudited data.
                 _logger.LogError(e, "Could not append {Count} audit record(s)", records.Count);
                 foreach (var b in batch) b.Done.TrySetException(e);
+                if (_connection is not null) await _connection.DisposeAsync();
+                _connection = null;
             }
         }
     }
@@ -110,6 +118,7 @@ internal sealed class AuditWriteQueue : IAsyncDisposable
     {
         _channel.Writer.TryComplete();
         await _loop;
+        if (_connection is not null) await _connection.DisposeAsync();
     }
 }
 

@@ -116,9 +116,15 @@ internal sealed class SqlitePragmas : Microsoft.EntityFrameworkCore.Diagnostics.
         return Task.CompletedTask;
     }
 
+    // Pooled connections keep their native handle: the pragmas run once per physical connection, not on every open
+    // (on a hot path such as a FHIR read, four extra statements per request are a measurable share of the work).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Initialized = new();
+
     public static void Apply(System.Data.Common.DbConnection connection)
     {
-        if (connection is not SqliteConnection) return;
+        if (connection is not SqliteConnection sqlite || sqlite.Handle is not { } handle) return;
+        if (Initialized.TryGetValue(handle, out _)) return;
+        Initialized.AddOrUpdate(handle, Initialized);
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
         cmd.ExecuteNonQuery();
