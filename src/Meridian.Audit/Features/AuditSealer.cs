@@ -99,6 +99,7 @@ internal sealed class AuditSealer(DatabaseOptions db, TimeProvider time, ILogger
     {
         await using var connection = DbConnections.Create(db);
         await connection.OpenAsync(ct);
+        await using var turn = await SqliteWriteGate.TurnAsync(connection, ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         if (db.Provider == DatabaseProvider.PostgreSql)
             await ExecAsync(connection, tx, $"SELECT pg_advisory_xact_lock({SealLockKey})", ct);

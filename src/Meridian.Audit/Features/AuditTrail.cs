@@ -91,6 +91,7 @@ internal sealed class AuditWriteQueue : IAsyncDisposable
                     await _connection.OpenAsync();
                 }
                 var connection = _connection;
+                await using var turn = await SqliteWriteGate.TurnAsync(connection);
                 await using var tx = await connection.BeginTransactionAsync();
                 if (_db.Provider == DatabaseProvider.PostgreSql)
                 {

@@ -48,6 +48,7 @@ internal sealed class DemoPracticeSeeder(FhirStore store, IAuditTrail audit, Tim
         var resources = Resources();
         await using var connection = store.CreateConnection();
         await connection.OpenAsync(ct);
+        await using var turn = await SqliteWriteGate.TurnAsync(connection, ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var added = new List<string>();
         foreach (var (type, id, json) in resources)

@@ -130,6 +130,7 @@ internal static class WriteResource
     {
         await using var connection = store.CreateConnection();
         await connection.OpenAsync(ct);
+        await using var turn = await SqliteWriteGate.TurnAsync(connection, ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var (saved, created) = await store.WriteNativeAsync(tx, type, id, resource, expectedVersion, mustExist, time.GetUtcNow().UtcDateTime, ct);
         string? patient = null;

@@ -37,7 +37,7 @@ public static class ModuleDatabase
         {
             case DatabaseProvider.Sqlite:
                 builder.UseSqlite(options.ConnectionString, o => o.CommandTimeout(30));
-                builder.AddInterceptors(SqlitePragmas.Instance);
+                builder.AddInterceptors(SqlitePragmas.Instance, SqliteWriteGateInterceptor.Instance);
                 break;
             case DatabaseProvider.PostgreSql:
                 builder.UseNpgsql(options.ConnectionString);

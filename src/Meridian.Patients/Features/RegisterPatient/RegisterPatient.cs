@@ -35,19 +35,19 @@ internal sealed class RegisterPatientHandler(PatientStore store, DuplicateDetect
         var details = request.Patient!;
 
         var db = store.Db;
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var dbTx = tx.GetDbTransaction();
-
+        // The duplicate check only advises the front desk, so it runs before the write transaction: on SQLite a write
+        // transaction holds the database's single write lock from its first statement, and these reads need no lock.
         var candidates = await duplicates.FindAsync(details, coverages, excluding: null, ct);
         if (candidates.Count > 0 && !request.AllowPossibleDuplicate)
         {
-            await tx.RollbackAsync(ct);
             // Showing the candidates discloses their names and birth dates: that is a read of their records.
             await audit.RecordManyAsync(candidates.Select(c => new AuditEntry(AuditAction.Read, "Patient", c.Id.ToString(), c.Id.ToString(),
                 Detail: "Shown as a possible duplicate during registration: " + c.Reason)).ToList(), null, ct);
             throw new DuplicatePatientException(candidates);
         }
 
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var dbTx = tx.GetDbTransaction();
         var mrn = (await store.AllocateMrnsAsync(dbTx, 1, ct))[0];
         var patient = new Patient
         {
