@@ -37,24 +37,18 @@ internal sealed class FhirDbContext(DbContextOptions<FhirDbContext> options) : D
             e.Property(x => x.Id).HasMaxLength(64);
             e.Property(x => x.Json).IsRequired();
         });
-        modelBuilder.Entity<SearchToken>(e =>
+        IndexTable<SearchToken>(modelBuilder, e =>
         {
             e.ToTable("search_token");
             e.HasKey(x => new { x.ResourceType, x.ResourceId, x.Param, x.System, x.Code });
-            e.Property(x => x.ResourceType).HasMaxLength(64);
-            e.Property(x => x.ResourceId).HasMaxLength(64);
-            e.Property(x => x.Param).HasMaxLength(64);
             e.Property(x => x.System).HasMaxLength(256);
             e.Property(x => x.Code).HasMaxLength(256);
             e.HasIndex(x => new { x.ResourceType, x.Param, x.Code, x.System });
         });
-        modelBuilder.Entity<SearchString>(e =>
+        IndexTable<SearchString>(modelBuilder, e =>
         {
             e.ToTable("search_string");
             e.HasKey(x => new { x.ResourceType, x.ResourceId, x.Param, x.Value, x.Exact });
-            e.Property(x => x.ResourceType).HasMaxLength(64);
-            e.Property(x => x.ResourceId).HasMaxLength(64);
-            e.Property(x => x.Param).HasMaxLength(64);
             e.Property(x => x.Value).HasMaxLength(256);
             e.Property(x => x.Exact).HasMaxLength(256);
             // Starts-with search is a range scan (value >= prefix AND value < next prefix); PostgreSQL's "C" collation
@@ -62,28 +56,40 @@ internal sealed class FhirDbContext(DbContextOptions<FhirDbContext> options) : D
             if (!Database.IsSqlite()) e.Property(x => x.Value).UseCollation("C");
             e.HasIndex(x => new { x.ResourceType, x.Param, x.Value });
         });
-        modelBuilder.Entity<SearchDate>(e =>
+        IndexTable<SearchDate>(modelBuilder, e =>
         {
             e.ToTable("search_date");
             e.HasKey(x => new { x.ResourceType, x.ResourceId, x.Param, x.Low, x.High });
-            e.Property(x => x.ResourceType).HasMaxLength(64);
-            e.Property(x => x.ResourceId).HasMaxLength(64);
-            e.Property(x => x.Param).HasMaxLength(64);
             e.HasIndex(x => new { x.ResourceType, x.Param, x.Low, x.High });
         });
-        modelBuilder.Entity<SearchReference>(e =>
+        IndexTable<SearchReference>(modelBuilder, e =>
         {
             e.ToTable("search_reference");
             e.HasKey(x => new { x.ResourceType, x.ResourceId, x.Param, x.TargetType, x.TargetId });
-            e.Property(x => x.ResourceType).HasMaxLength(64);
-            e.Property(x => x.ResourceId).HasMaxLength(64);
-            e.Property(x => x.Param).HasMaxLength(64);
             e.Property(x => x.TargetType).HasMaxLength(64);
             e.Property(x => x.TargetId).HasMaxLength(256);
             e.HasIndex(x => new { x.ResourceType, x.Param, x.TargetId, x.TargetType });
         });
         modelBuilder.ApplyModuleSchema(Schema, Database.IsSqlite());
     }
+
+    /// <summary>The columns every search-index table shares: which resource a row indexes, under which parameter.</summary>
+    private static void IndexTable<T>(ModelBuilder modelBuilder, Action<Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<T>> configure)
+        where T : class, IIndexRow =>
+        modelBuilder.Entity<T>(e =>
+        {
+            e.Property(x => x.ResourceType).HasMaxLength(64);
+            e.Property(x => x.ResourceId).HasMaxLength(64);
+            e.Property(x => x.Param).HasMaxLength(64);
+            configure(e);
+        });
+}
+
+internal interface IIndexRow
+{
+    string ResourceType { get; }
+    string ResourceId { get; }
+    string Param { get; }
 }
 
 internal sealed class StoredResource
@@ -107,7 +113,7 @@ internal sealed class StoredResourceVersion
 }
 
 /// <summary>Token index row. A token without a system is stored with System = "" so that "|code" can find it.</summary>
-internal sealed class SearchToken
+internal sealed class SearchToken : IIndexRow
 {
     public string ResourceType { get; set; } = "";
     public string ResourceId { get; set; } = "";
@@ -117,7 +123,7 @@ internal sealed class SearchToken
 }
 
 /// <summary>String index row: Value is normalized (lower case, accents removed) for the default starts-with match; Exact for :exact.</summary>
-internal sealed class SearchString
+internal sealed class SearchString : IIndexRow
 {
     public string ResourceType { get; set; } = "";
     public string ResourceId { get; set; } = "";
@@ -127,7 +133,7 @@ internal sealed class SearchString
 }
 
 /// <summary>Date index row: the instants [Low, High] (UTC ticks, inclusive) a FHIR date/dateTime/Period covers.</summary>
-internal sealed class SearchDate
+internal sealed class SearchDate : IIndexRow
 {
     public string ResourceType { get; set; } = "";
     public string ResourceId { get; set; } = "";
@@ -136,7 +142,7 @@ internal sealed class SearchDate
     public long High { get; set; }
 }
 
-internal sealed class SearchReference
+internal sealed class SearchReference : IIndexRow
 {
     public string ResourceType { get; set; } = "";
     public string ResourceId { get; set; } = "";
