@@ -149,7 +149,14 @@ public sealed record PossibleDuplicate(PatientId Id, string Mrn, string Name, Da
 /// </summary>
 public interface IPatientChangeObserver
 {
+    /// <summary>
+    /// The patient was registered or changed. <see cref="PatientSnapshot.Coverages"/> holds its coverages as they are now
+    /// (at registration, new ones): an observer that projects coverages brings them up to date here, idempotently
+    /// (skipping versions it already has).
+    /// </summary>
     Task OnPatientSavedAsync(PatientSnapshot patient, DbTransaction transaction, CancellationToken ct);
+
+    /// <summary>Only a coverage was added or changed.</summary>
     Task OnCoverageSavedAsync(CoverageSnapshot coverage, DbTransaction transaction, CancellationToken ct);
 
     /// <summary>
@@ -158,11 +165,7 @@ public interface IPatientChangeObserver
     /// </summary>
     async Task OnPatientsSavedAsync(IReadOnlyList<PatientSnapshot> patients, DbTransaction transaction, CancellationToken ct)
     {
-        foreach (var patient in patients)
-        {
-            await OnPatientSavedAsync(patient, transaction, ct);
-            foreach (var coverage in patient.Coverages) await OnCoverageSavedAsync(coverage, transaction, ct);
-        }
+        foreach (var patient in patients) await OnPatientSavedAsync(patient, transaction, ct);
     }
 }
 

@@ -70,14 +70,17 @@ internal sealed class RegisterPatientHandler(PatientStore store, DuplicateDetect
         await db.SaveChangesAsync(ct);
 
         var id = patient.Id.ToString();
-        await audit.RecordAsync(new AuditEntry(AuditAction.Create, "Patient", id, id,
-            Detail: candidates.Count > 0 ? $"MRN {mrn}; registered despite possible duplicates {string.Join(", ", candidates.Select(c => c.Mrn))}" : $"MRN {mrn}"), dbTx, ct);
-        foreach (var c in patient.Coverages)
-            await audit.RecordAsync(new AuditEntry(AuditAction.Create, "Coverage", c.Id.ToString(), id, Detail: $"rank {c.Rank}, {c.PayerName}"), dbTx, ct);
+        // One statement for the patient's and its coverages' audit records: each statement is a round trip on PostgreSQL.
+        await audit.RecordManyAsync(
+        [
+            new AuditEntry(AuditAction.Create, "Patient", id, id,
+                Detail: candidates.Count > 0 ? $"MRN {mrn}; registered despite possible duplicates {string.Join(", ", candidates.Select(c => c.Mrn))}" : $"MRN {mrn}"),
+            .. patient.Coverages.Select(c => new AuditEntry(AuditAction.Create, "Coverage", c.Id.ToString(), id, Detail: $"rank {c.Rank}, {c.PayerName}")),
+        ], dbTx, ct);
 
+        // The patient's notification carries its coverages (IPatientChangeObserver.OnPatientSavedAsync).
         var snapshot = PatientMapping.Snapshot(patient, patient.Coverages);
         await store.NotifyAsync(snapshot, dbTx, ct);
-        foreach (var c in snapshot.Coverages) await store.NotifyAsync(c, dbTx, ct);
         await tx.CommitAsync(ct);
         return snapshot;
     }
