@@ -53,13 +53,8 @@ public sealed class MigrationRunner(DatabaseOptions options, IEnumerable<ModuleM
 
     public DbConnection OpenConnection()
     {
-        DbConnection connection = options.Provider switch
-        {
-            DatabaseProvider.Sqlite => new SqliteConnection(options.ConnectionString),
-            _ => new NpgsqlConnection(options.ConnectionString),
-        };
+        var connection = DbConnections.Create(options);
         connection.Open();
-        SqlitePragmas.Apply(connection);
         return connection;
     }
 
