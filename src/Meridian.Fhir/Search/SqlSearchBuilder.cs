@@ -114,9 +114,14 @@ internal sealed class SqlSearchBuilder(string type, string tokenTable, string st
         var alternatives = new List<string>();
         foreach (var raw in values)
         {
-            var prefix = raw.Length > 2 && char.IsAsciiLetterLower(raw[0]) && char.IsAsciiLetterLower(raw[1]) ? raw[..2] : "eq";
-            var text = raw.Length > 2 && char.IsAsciiLetterLower(raw[0]) ? raw[2..] : raw;
-            var range = FhirDateRange.Parse(text) ?? throw FhirError.BadRequest($"'{text}' is not a FHIR date or dateTime (parameter '{param}').");
+            // A date starts with a digit, so leading letters can only be a prefix (R4 search.html#prefix): check it before the date,
+            // so that "garbage" is reported whole rather than as an unknown date "rbage".
+            var hasPrefix = raw.Length > 2 && char.IsAsciiLetterLower(raw[0]) && char.IsAsciiLetterLower(raw[1]);
+            var prefix = hasPrefix ? raw[..2] : "eq";
+            if (hasPrefix && prefix is not ("eq" or "ne" or "gt" or "lt" or "ge" or "le" or "sa" or "eb" or "ap"))
+                throw FhirError.BadRequest($"'{raw}' is not a FHIR date or dateTime with an optional prefix (eq, ne, gt, lt, ge, le, sa, eb, ap) (parameter '{param}').");
+            var text = hasPrefix ? raw[2..] : raw;
+            var range = FhirDateRange.Parse(text) ?? throw FhirError.BadRequest($"'{raw}' is not a FHIR date or dateTime (parameter '{param}').");
             string lo = P(range.Low), hi = P(range.High);
             var eq = $"s.low >= {lo} AND s.high <= {hi}";
             alternatives.Add(prefix switch

@@ -55,4 +55,14 @@ public sealed class FhirErrorStatusTests(SqliteApp app) : IClassFixture<SqliteAp
         Assert.Contains(mentioned, diagnostics);
         Assert.Equal(0, (await (await admin.GetAsync("/fhir/Patient?family=batch")).ExpectAsync(HttpStatusCode.OK)).GetProperty("total").GetInt32());
     }
+
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("xx2020-01-01")]
+    public async Task A_date_search_value_with_an_unknown_prefix_is_reported_whole(string value)
+    {
+        using var admin = await app.ClientForRoleAsync(Roles.Administrator);
+        var body = await (await admin.GetAsync($"/fhir/Patient?birthdate={value}")).ExpectAsync(HttpStatusCode.BadRequest);
+        Assert.Contains($"'{value}'", body.GetProperty("issue")[0].GetProperty("diagnostics").GetString());
+    }
 }
