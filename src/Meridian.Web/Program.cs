@@ -2,6 +2,7 @@ using Meridian.Audit;
 using Meridian.Fhir;
 using Meridian.Identity;
 using Meridian.Patients;
+using Meridian.Scheduling;
 using Meridian.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,6 +12,7 @@ builder.Services.AddAuditModule();
 builder.Services.AddIdentityModule(builder.Configuration);
 builder.Services.AddPatientsModule();
 builder.Services.AddFhirModule();
+builder.Services.AddSchedulingModule();
 
 var app = builder.Build();
 if (await MeridianCommands.TryRunAsync(app, args)) return;
@@ -21,6 +23,7 @@ app.MapAuditModule();
 app.MapIdentityModule();
 app.MapPatientsModule();
 app.MapFhirModule();
+app.MapSchedulingModule();
 app.MapMeridianPages();
 app.Run();
 

@@ -1,0 +1,55 @@
+using Meridian.Scheduling.Contracts;
+using Meridian.Scheduling.Data;
+using Meridian.Scheduling.Demo;
+using Meridian.Scheduling.Domain;
+using Meridian.Scheduling.Features.BookAppointment;
+using Meridian.Scheduling.Features.Calendar;
+using Meridian.Scheduling.Features.ChangeAppointment;
+using Meridian.Scheduling.Features.FindAvailable;
+using Meridian.Scheduling.Features.GetAppointment;
+using Meridian.Scheduling.Features.Setup;
+using Meridian.SharedKernel.Data;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Meridian.Scheduling;
+
+/// <summary>Calendars, availability, booking, the day's flow. Reads patients and coverage only through the Patients contract.</summary>
+public static class SchedulingModule
+{
+    public static IServiceCollection AddSchedulingModule(this IServiceCollection services)
+    {
+        services.AddDbContext<SchedulingDbContext>((sp, o) => o.UseMeridianDatabase(sp.GetRequiredService<DatabaseOptions>()));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ScheduleChanges>();
+        services.AddScoped<SchedulingStore>();
+        services.AddScoped<AppointmentViews>();
+        services.AddScoped<IAppointmentBook, AppointmentBook>();
+        services.AddScoped<BookAppointmentHandler>();
+        services.AddScoped<RescheduleAppointmentHandler>();
+        services.AddScoped<CancelAppointmentHandler>();
+        services.AddScoped<GetAppointmentHandler>();
+        services.AddScoped<CalendarHandler>();
+        services.AddScoped<FindNextAvailableHandler>();
+        services.AddScoped<ManageSetupHandler>();
+        services.AddScoped<ManageTemplatesHandler>();
+        services.AddScoped<SchedulingDemoSeeder>();
+        services.AddScoped<IDemoSeeder>(sp => sp.GetRequiredService<SchedulingDemoSeeder>());
+        services.AddSingleton(new ModuleMigrations(SchedulingDbContext.Schema, typeof(SchedulingModule).Assembly, Order: 50));
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapSchedulingModule(this IEndpointRouteBuilder app)
+    {
+        ManageSetupHandler.Map(app);
+        ManageTemplatesHandler.Map(app);
+        CalendarHandler.Map(app);
+        FindNextAvailableHandler.Map(app);
+        BookAppointmentHandler.Map(app);
+        GetAppointmentHandler.Map(app);
+        RescheduleAppointmentHandler.Map(app);
+        CancelAppointmentHandler.Map(app);
+        return app;
+    }
+}
