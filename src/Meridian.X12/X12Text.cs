@@ -33,3 +33,19 @@ internal static class X12Text
         return null;
     }
 }
+
+/// <summary>X12 numeric formats.</summary>
+internal static class X12Numbers
+{
+    /// <summary>
+    /// R (decimal number): no trailing zeros after the point and no leading zero before it, as X12.6 asks
+    /// ("leading zeros should be suppressed"): 10.00 → "10", 0.20 → ".2".
+    /// </summary>
+    public static string Decimal(decimal value)
+    {
+        var text = value.ToString("0.##########", CultureInfo.InvariantCulture);
+        if (text.StartsWith("0.", StringComparison.Ordinal)) return text[1..];
+        if (text.StartsWith("-0.", StringComparison.Ordinal)) return "-" + text[2..];
+        return text;
+    }
+}

@@ -162,12 +162,16 @@ public sealed class X12Writer
         _finished = true;
     }
 
-    /// <summary>Writes a TA1 interchange acknowledgment directly in the interchange (outside any group).</summary>
-    public void InterchangeAcknowledgment(string acknowledgedControlNumber, DateTimeOffset acknowledgedCreatedAt, char status, string noteCode)
+    /// <summary>Writes a TA1 interchange acknowledgment of the interchange whose ISA is given (outside any group).</summary>
+    /// <param name="status">TA104: A accepted, E accepted with errors, R rejected.</param>
+    /// <param name="noteCode">TA105, e.g. 000 no error, 001 control numbers do not match, 022 invalid control structure.</param>
+    public void InterchangeAcknowledgment(X12Segment acknowledgedIsa, char status, string noteCode)
     {
+        ArgumentNullException.ThrowIfNull(acknowledgedIsa);
+        if (acknowledgedIsa.Id != "ISA") throw new ArgumentException("A TA1 acknowledges an ISA segment.", nameof(acknowledgedIsa));
         if (_interchange is null || _groupControl is not null) throw new InvalidOperationException("TA1 goes inside an interchange, outside groups.");
-        WriteSegment("TA1", acknowledgedControlNumber, acknowledgedCreatedAt.ToString("yyMMdd", CultureInfo.InvariantCulture),
-            acknowledgedCreatedAt.ToString("HHmm", CultureInfo.InvariantCulture), status.ToString(), noteCode);
+        // TA101–TA103 repeat ISA13, ISA09 and ISA10 of the acknowledged interchange.
+        WriteSegment("TA1", acknowledgedIsa[13], acknowledgedIsa[9], acknowledgedIsa[10], status.ToString(), noteCode);
     }
 
     /// <summary>The complete interchange text.</summary>
