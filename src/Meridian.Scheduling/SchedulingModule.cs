@@ -4,6 +4,8 @@ using Meridian.Scheduling.Demo;
 using Meridian.Scheduling.Domain;
 using Meridian.Scheduling.Features.BookAppointment;
 using Meridian.Scheduling.Features.Calendar;
+using Meridian.Scheduling.Features.CheckIn;
+using Meridian.Scheduling.Features.FlowBoard;
 using Meridian.Scheduling.Features.ChangeAppointment;
 using Meridian.Scheduling.Features.FindAvailable;
 using Meridian.Scheduling.Features.GetAppointment;
@@ -33,6 +35,9 @@ public static class SchedulingModule
         services.AddScoped<CalendarHandler>();
         services.AddScoped<FindNextAvailableHandler>();
         services.AddScoped<ManageSetupHandler>();
+        services.AddScoped<CheckInHandler>();
+        services.AddScoped<MoveOnFlowBoardHandler>();
+        services.AddScoped<FlowBoardHandler>();
         services.AddScoped<ManageTemplatesHandler>();
         services.AddScoped<SchedulingDemoSeeder>();
         services.AddScoped<IDemoSeeder>(sp => sp.GetRequiredService<SchedulingDemoSeeder>());
@@ -50,6 +55,9 @@ public static class SchedulingModule
         GetAppointmentHandler.Map(app);
         RescheduleAppointmentHandler.Map(app);
         CancelAppointmentHandler.Map(app);
+        CheckInHandler.Map(app);
+        MoveOnFlowBoardHandler.Map(app);
+        FlowBoardHandler.Map(app);
         return app;
     }
 }
