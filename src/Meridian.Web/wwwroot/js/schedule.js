@@ -73,6 +73,7 @@ function attachDrag(grid) {
         const block = e.target instanceof Element ? e.target.closest('.sched-appt[data-movable=true]') : null;
         if (!block || e.button !== 0 || e.target.closest('.sched-appt-move')) return;
         const rect = block.getBoundingClientRect();
+        e.preventDefault(); // no text selection or native link drag while the block moves
         drag = { block, x: e.clientX, y: e.clientY, offsetY: e.clientY - rect.top, moved: false, cell: null, pointer: e.pointerId };
         block.setPointerCapture(e.pointerId);
     });
@@ -102,6 +103,10 @@ function attachDrag(grid) {
         await move(block, start, providerId);
     });
 
+    // Links are natively draggable; a native drag would cancel the pointer stream mid-move.
+    grid.addEventListener('dragstart', e => {
+        if (drag || (e.target instanceof Element && e.target.closest('.sched-appt'))) e.preventDefault();
+    });
     grid.addEventListener('pointercancel', () => { if (drag) { snapBack(drag.block); end(); } });
     document.addEventListener('keydown', e => { if (e.key === 'Escape' && drag) { snapBack(drag.block); end(); } });
 
