@@ -5,6 +5,10 @@ using Meridian.Scheduling.Domain;
 using Meridian.Scheduling.Features.BookAppointment;
 using Meridian.Scheduling.Features.Calendar;
 using Meridian.Scheduling.Features.CheckIn;
+using Meridian.Scheduling.Features.Eligibility;
+using Meridian.Patients.Contracts;
+using Meridian.X12.Clearinghouse;
+using Microsoft.Extensions.Configuration;
 using Meridian.Scheduling.Features.FlowBoard;
 using Meridian.Scheduling.Features.ChangeAppointment;
 using Meridian.Scheduling.Features.FindAvailable;
@@ -20,7 +24,7 @@ namespace Meridian.Scheduling;
 /// <summary>Calendars, availability, booking, the day's flow. Reads patients and coverage only through the Patients contract.</summary>
 public static class SchedulingModule
 {
-    public static IServiceCollection AddSchedulingModule(this IServiceCollection services)
+    public static IServiceCollection AddSchedulingModule(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddDbContext<SchedulingDbContext>((sp, o) => o.UseMeridianDatabase(sp.GetRequiredService<DatabaseOptions>()));
         services.TryAddSingleton(TimeProvider.System);
@@ -38,6 +42,13 @@ public static class SchedulingModule
         services.AddScoped<CheckInHandler>();
         services.AddScoped<MoveOnFlowBoardHandler>();
         services.AddScoped<FlowBoardHandler>();
+        // Eligibility (X12 270/271) through the configured clearinghouse; the local simulator unless Meridian:Clearinghouse:Mode says otherwise.
+        services.Configure<EligibilityOptions>(configuration.GetSection("Meridian:Eligibility"));
+        services.AddClearinghouse(configuration.GetSection("Meridian:Clearinghouse"));
+        services.AddScoped<CheckEligibilityHandler>();
+        services.AddSingleton<NightlyEligibilityRun>();
+        services.AddHostedService(sp => sp.GetRequiredService<NightlyEligibilityRun>());
+        services.AddScoped<IChartHeaderContributor, SchedulingChartHeader>();
         services.AddScoped<ManageTemplatesHandler>();
         services.AddScoped<SchedulingDemoSeeder>();
         services.AddScoped<IDemoSeeder>(sp => sp.GetRequiredService<SchedulingDemoSeeder>());
@@ -58,6 +69,7 @@ public static class SchedulingModule
         CheckInHandler.Map(app);
         MoveOnFlowBoardHandler.Map(app);
         FlowBoardHandler.Map(app);
+        CheckEligibilityHandler.Map(app);
         return app;
     }
 }

@@ -12,7 +12,7 @@ builder.Services.AddAuditModule();
 builder.Services.AddIdentityModule(builder.Configuration);
 builder.Services.AddPatientsModule();
 builder.Services.AddFhirModule();
-builder.Services.AddSchedulingModule();
+builder.Services.AddSchedulingModule(builder.Configuration);
 
 var app = builder.Build();
 if (await MeridianCommands.TryRunAsync(app, args)) return;

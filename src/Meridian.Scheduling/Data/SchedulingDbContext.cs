@@ -20,6 +20,7 @@ internal sealed class SchedulingDbContext(DbContextOptions<SchedulingDbContext> 
     public DbSet<Appointment> Appointments => Set<Appointment>();
     public DbSet<AppointmentEvent> Events => Set<AppointmentEvent>();
     public DbSet<AppointmentSeries> Series => Set<AppointmentSeries>();
+    public DbSet<EligibilityCheck> EligibilityChecks => Set<EligibilityCheck>();
 
 
     /// <summary>SQLite hands DateTime back as Unspecified; every instant in this module is UTC.</summary>
@@ -159,6 +160,23 @@ internal sealed class SchedulingDbContext(DbContextOptions<SchedulingDbContext> 
             e.Property(x => x.Id).ValueGeneratedNever();
             e.Property(x => x.Rule).HasMaxLength(Limits.Text).IsRequired();
             e.Property(x => x.TimeZone).HasMaxLength(64).IsRequired();
+        });
+        modelBuilder.Entity<EligibilityCheck>(e =>
+        {
+            e.ToTable("eligibility_check");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).ValueGeneratedOnAdd();
+            e.Property(x => x.RequestedBy).HasMaxLength(256);
+            e.Property(x => x.Status).HasMaxLength(16).IsRequired();
+            e.Property(x => x.PayerName).HasMaxLength(Limits.Text);
+            e.Property(x => x.PlanName).HasMaxLength(Limits.Text);
+            e.Property(x => x.Copay).HasPrecision(10, 2);
+            e.Property(x => x.CoinsurancePercent).HasPrecision(5, 2);
+            e.Property(x => x.Deductible).HasPrecision(10, 2);
+            e.Property(x => x.DeductibleRemaining).HasPrecision(10, 2);
+            e.Property(x => x.Messages).HasMaxLength(Limits.Note);
+            e.HasIndex(x => x.AppointmentId);
+            e.HasIndex(x => new { x.PatientId, x.RequestedAt });
         });
         modelBuilder.ApplyModuleSchema(Schema, sqlite);
     }
