@@ -5,6 +5,8 @@ using Meridian.Scheduling.Demo;
 using Meridian.Scheduling.Domain;
 using Meridian.Scheduling.Features.BookAppointment;
 using Meridian.Scheduling.Features.Calendar;
+using Meridian.Scheduling.Features.CheckIn;
+using Meridian.Scheduling.Features.FlowBoard;
 using Meridian.Scheduling.Features.ChangeAppointment;
 using Meridian.Scheduling.Features.FindAvailable;
 using Meridian.Scheduling.Features.Fhir;
@@ -35,6 +37,9 @@ public static class SchedulingModule
         services.AddScoped<CalendarHandler>();
         services.AddScoped<FindNextAvailableHandler>();
         services.AddScoped<ManageSetupHandler>();
+        services.AddScoped<CheckInHandler>();
+        services.AddScoped<MoveOnFlowBoardHandler>();
+        services.AddScoped<FlowBoardHandler>();
         services.AddScoped<ManageTemplatesHandler>();
         // FHIR Schedule, Slot and Appointment are rendered here, where the data lives (decision 0010).
         services.AddFhirResourceProvider<ScheduleFhirProvider>(ScheduleFhirProvider.Type);
@@ -56,6 +61,9 @@ public static class SchedulingModule
         GetAppointmentHandler.Map(app);
         RescheduleAppointmentHandler.Map(app);
         CancelAppointmentHandler.Map(app);
+        CheckInHandler.Map(app);
+        MoveOnFlowBoardHandler.Map(app);
+        FlowBoardHandler.Map(app);
         return app;
     }
 }
