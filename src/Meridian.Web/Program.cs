@@ -1,6 +1,7 @@
 using Meridian.Audit;
 using Meridian.Fhir;
 using Meridian.Identity;
+using Meridian.Messaging;
 using Meridian.Patients;
 using Meridian.Web.Infrastructure;
 
@@ -11,6 +12,7 @@ builder.Services.AddAuditModule();
 builder.Services.AddIdentityModule(builder.Configuration);
 builder.Services.AddPatientsModule();
 builder.Services.AddFhirModule();
+builder.Services.AddMessagingModule(builder.Configuration);
 
 var app = builder.Build();
 if (await MeridianCommands.TryRunAsync(app, args)) return;
@@ -21,6 +23,7 @@ app.MapAuditModule();
 app.MapIdentityModule();
 app.MapPatientsModule();
 app.MapFhirModule();
+app.MapMessagingModule();
 app.MapMeridianPages();
 app.Run();
 

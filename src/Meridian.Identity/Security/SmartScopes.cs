@@ -17,6 +17,8 @@ public static class SmartScopes
         ["Practitioner"] = (Permissions.DirectoryRead, Permissions.DirectoryWrite),
         ["Location"] = (Permissions.DirectoryRead, Permissions.DirectoryWrite),
         ["AuditEvent"] = (Permissions.AuditRead, Permissions.AuditRead),
+        // Outbound and inbound patient messages (FHIR R4 Communication is the resource for them).
+        ["Communication"] = (Permissions.MessagingRead, Permissions.MessagingSend),
     };
 
     public static IReadOnlyCollection<string> SupportedResourceTypes => ResourcePermissions.Keys;

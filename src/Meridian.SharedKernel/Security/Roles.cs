@@ -25,9 +25,12 @@ public static class Permissions
     public const string DirectoryWrite = "directory.write";
     public const string AuditRead = "audit.read";
     public const string UserAdmin = "user.admin";
+    public const string MessagingRead = "messaging.read";     // outbound messages, their delivery history, inbound replies
+    public const string MessagingSend = "messaging.send";     // feed a patient's reply into the SMS simulator (demo)
+    public const string MessagingAdmin = "messaging.admin";   // the local mailbox simulator's rendered mail
 
     public static readonly IReadOnlyList<string> All =
-        [PatientRead, PatientWrite, PatientMerge, DirectoryRead, DirectoryWrite, AuditRead, UserAdmin];
+        [PatientRead, PatientWrite, PatientMerge, DirectoryRead, DirectoryWrite, AuditRead, UserAdmin, MessagingRead, MessagingSend, MessagingAdmin];
 }
 
 public static class RolePermissions
@@ -37,7 +40,8 @@ public static class RolePermissions
         [Roles.Administrator] = [.. Permissions.All],
         [Roles.Physician] = [Permissions.PatientRead, Permissions.PatientWrite, Permissions.DirectoryRead],
         [Roles.Nurse] = [Permissions.PatientRead, Permissions.PatientWrite, Permissions.DirectoryRead],
-        [Roles.FrontDesk] = [Permissions.PatientRead, Permissions.PatientWrite, Permissions.PatientMerge, Permissions.DirectoryRead],
+        [Roles.FrontDesk] = [Permissions.PatientRead, Permissions.PatientWrite, Permissions.PatientMerge, Permissions.DirectoryRead,
+            Permissions.MessagingRead, Permissions.MessagingSend],
         [Roles.Biller] = [Permissions.PatientRead, Permissions.DirectoryRead],
     };
 
