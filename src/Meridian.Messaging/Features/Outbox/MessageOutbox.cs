@@ -57,16 +57,13 @@ internal sealed partial class MessageOutbox(
     /// </summary>
     private async Task<MessageId> InsertAsync(MessagingDbContext context, Message m, CancellationToken ct)
     {
-        var table = ModuleDatabase.QualifiedTable(database.Provider, MessagingDbContext.Schema, "message");
-        var sql =
-            $"INSERT INTO {table} (id, channel, recipient, subject, body, purpose, correlation_key, reference, patient_id, time_zone, state, " +
-            "attempts, created_at, updated_at, send_after, next_attempt_at, expires_at) " +
-            "VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, {10}, 0, {11}, {11}, {12}, {13}, {14}) " +
-            "ON CONFLICT (correlation_key) DO NOTHING";
-        var inserted = await context.Database.ExecuteSqlRawAsync(sql,
+        var inserted = await RawSql.InsertIgnoringConflictAsync(context, ModuleDatabase.QualifiedTable(database.Provider, MessagingDbContext.Schema, "message"),
+            "correlation_key",
             [
-                m.Id, m.Channel.ToString(), m.Recipient, Param(m.Subject), m.Body, m.Purpose, m.CorrelationKey, Param(m.Reference),
-                Param(m.PatientId), m.TimeZone, m.State.ToString(), m.CreatedAt, m.SendAfter, m.NextAttemptAt!.Value, Param(m.ExpiresAt),
+                ("id", m.Id), ("channel", m.Channel.ToString()), ("recipient", m.Recipient), ("subject", m.Subject), ("body", m.Body),
+                ("purpose", m.Purpose), ("correlation_key", m.CorrelationKey), ("reference", m.Reference), ("patient_id", m.PatientId),
+                ("time_zone", m.TimeZone), ("state", m.State.ToString()), ("attempts", 0), ("created_at", m.CreatedAt), ("updated_at", m.UpdatedAt),
+                ("send_after", m.SendAfter), ("next_attempt_at", m.NextAttemptAt), ("expires_at", m.ExpiresAt),
             ], ct);
         if (inserted == 0)
             return new MessageId(await context.Messages.Where(x => x.CorrelationKey == m.CorrelationKey).Select(x => x.Id).SingleAsync(ct));
@@ -78,9 +75,6 @@ internal sealed partial class MessageOutbox(
         await context.SaveChangesAsync(ct);
         return new MessageId(m.Id);
     }
-
-    // PostgreSQL infers a null parameter's type from the column it goes into.
-    private static object Param(object? value) => value ?? DBNull.Value;
 
     public async Task<int> CancelAsync(string correlationKeyPrefix, DbTransaction? transaction, CancellationToken ct = default)
     {
@@ -246,5 +240,33 @@ internal sealed partial class MessageOutbox(
             NextAttemptAt = Truncate(m.SendAfter.UtcDateTime),
             ExpiresAt = m.ExpiresAt is { } e ? Truncate(e.UtcDateTime) : null,
         };
+    }
+}
+
+/// <summary>Raw SQL the model cannot express through EF: an INSERT that skips a row whose unique key already exists.</summary>
+internal static class RawSql
+{
+    /// <summary>
+    /// <c>INSERT INTO table (…) VALUES (…) ON CONFLICT (conflictColumns) DO NOTHING</c> (SQLite ≥ 3.24 and PostgreSQL); returns 1 if
+    /// inserted, 0 if skipped. Values are parameters; a null is written as the literal NULL (EF cannot type a null parameter).
+    /// Table and column names are the module's own constants, never input.
+    /// </summary>
+    public static Task<int> InsertIgnoringConflictAsync(DbContext context, string table, string conflictColumns,
+        IReadOnlyList<(string Column, object? Value)> values, CancellationToken ct)
+    {
+        var arguments = new List<object>();
+        var placeholders = new List<string>();
+        foreach (var (_, value) in values)
+        {
+            if (value is null) placeholders.Add("NULL");
+            else
+            {
+                placeholders.Add("{" + arguments.Count + "}");
+                arguments.Add(value);
+            }
+        }
+        var sql = $"INSERT INTO {table} ({string.Join(", ", values.Select(v => v.Column))}) VALUES ({string.Join(", ", placeholders)}) " +
+                  $"ON CONFLICT ({conflictColumns}) DO NOTHING";
+        return context.Database.ExecuteSqlRawAsync(sql, arguments, ct);
     }
 }

@@ -112,11 +112,11 @@ internal sealed class InboundPipeline(
             case Keywords.Kind.OptOut:
                 // Honoured whoever sends it, even a number Meridian has not messaged: not texting someone who asked not to be
                 // texted is always right. ON CONFLICT: a second STOP keeps the first opt-out.
-                var insertOptOut = $"INSERT INTO {optOutTable} (id, channel, address, patient_id, source, created_at) " +
-                                   "VALUES ({0}, {1}, {2}, {3}, {4}, {5}) ON CONFLICT (channel, address) DO NOTHING";
-                await db.Database.ExecuteSqlRawAsync(insertOptOut,
-                    [TypedIds.NewGuid(time), MessageChannel.Sms.ToString(), inbound.Sender, (object?)inbound.PatientId ?? DBNull.Value,
-                        $"{inbound.Body.ToUpperInvariant()} reply", inbound.ReceivedAt], ct);
+                await RawSql.InsertIgnoringConflictAsync(db, optOutTable, "channel, address",
+                [
+                    ("id", TypedIds.NewGuid(time)), ("channel", MessageChannel.Sms.ToString()), ("address", inbound.Sender),
+                    ("patient_id", inbound.PatientId), ("source", $"{inbound.Body.ToUpperInvariant()} reply"), ("created_at", inbound.ReceivedAt),
+                ], ct);
                 inbound.Outcome = InboundOutcome.OptOut;
                 inbound.Detail = "Opted out of SMS";
                 purpose = SystemPurposes.OptOutConfirmation;

@@ -20,7 +20,7 @@ internal static class MimeMessage
         var sb = new StringBuilder();
         // RFC 5322 §3.3 date-time, in UTC ("+0000"), with English day and month names whatever the server's culture.
         Header(sb, "Date", email.Date.ToUniversalTime().ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture));
-        Header(sb, "From", Mailbox(email.FromName, email.From));
+        sb.Append("From: ").Append(Mailbox(email.FromName, email.From, "From: ".Length)).Append(Crlf);
         Header(sb, "To", email.To);
         sb.Append("Subject: ").Append(EncodeUnstructured(email.Subject, "Subject: ".Length)).Append(Crlf);
         Header(sb, "Message-ID", email.MessageId);
@@ -37,15 +37,23 @@ internal static class MimeMessage
     private static void Header(StringBuilder sb, string name, string value) => sb.Append(name).Append(": ").Append(value).Append(Crlf);
 
     /// <summary>RFC 5322 §3.4 mailbox: <c>display-name &lt;addr-spec&gt;</c>; the name quoted (ASCII) or encoded (RFC 2047 §5(3)).</summary>
-    internal static string Mailbox(string? name, string address)
+    internal static string Mailbox(string? name, string address, int firstLineUsed)
     {
         if (string.IsNullOrWhiteSpace(name)) return address;
         name = name.Trim();
         var display = IsPrintableAscii(name)
             ? "\"" + name.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\""
-            : string.Join(" ", EncodedWords(name, 45));
-        return $"{display} <{address}>";
+            : string.Join(Crlf + " ", EncodedWords(name, WordBytes));
+        var lastLine = display.Contains(Crlf, StringComparison.Ordinal) ? display[(display.LastIndexOf(Crlf, StringComparison.Ordinal) + 2)..].Length : firstLineUsed + display.Length;
+        // Fold before the address when it would push the line past 78 characters.
+        return lastLine + 3 + address.Length > 78 ? $"{display}{Crlf} <{address}>" : $"{display} <{address}>";
     }
+
+    /// <summary>
+    /// 39 bytes → 52 base64 characters → an encoded-word of 64: with "Subject: " in front a line stays within the 76 that
+    /// RFC 2047 §2 allows for lines with encoded-words.
+    /// </summary>
+    private const int WordBytes = 39;
 
     /// <summary>
     /// An unstructured header value (Subject). ASCII text is folded at spaces (RFC 5322 §2.2.3); text with any non-ASCII
@@ -56,8 +64,7 @@ internal static class MimeMessage
     {
         if (IsPrintableAscii(text) && !text.Contains("=?", StringComparison.Ordinal))
             return Fold(text, firstLineUsed);
-        // 45 bytes → 60 base64 characters → "=?utf-8?B?" + 60 + "?=" = 72 ≤ 75.
-        return string.Join(Crlf + " ", EncodedWords(text, 45));
+        return string.Join(Crlf + " ", EncodedWords(text, WordBytes));
     }
 
     private static IEnumerable<string> EncodedWords(string text, int maxBytes)
