@@ -4,6 +4,12 @@ using Meridian.Scheduling.Demo;
 using Meridian.Scheduling.Domain;
 using Meridian.Scheduling.Features.BookAppointment;
 using Meridian.Scheduling.Features.Calendar;
+using Meridian.Scheduling.Features.CheckIn;
+using Meridian.Scheduling.Features.Eligibility;
+using Meridian.Patients.Contracts;
+using Meridian.X12.Clearinghouse;
+using Microsoft.Extensions.Configuration;
+using Meridian.Scheduling.Features.FlowBoard;
 using Meridian.Scheduling.Features.ChangeAppointment;
 using Meridian.Scheduling.Features.FindAvailable;
 using Meridian.Scheduling.Features.GetAppointment;
@@ -21,7 +27,7 @@ namespace Meridian.Scheduling;
 /// <summary>Calendars, availability, booking, the day's flow. Reads patients and coverage only through the Patients contract.</summary>
 public static class SchedulingModule
 {
-    public static IServiceCollection AddSchedulingModule(this IServiceCollection services)
+    public static IServiceCollection AddSchedulingModule(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddDbContext<SchedulingDbContext>((sp, o) => o.UseMeridianDatabase(sp.GetRequiredService<DatabaseOptions>()));
         services.TryAddSingleton(TimeProvider.System);
@@ -36,6 +42,16 @@ public static class SchedulingModule
         services.AddScoped<CalendarHandler>();
         services.AddScoped<FindNextAvailableHandler>();
         services.AddScoped<ManageSetupHandler>();
+        services.AddScoped<CheckInHandler>();
+        services.AddScoped<MoveOnFlowBoardHandler>();
+        services.AddScoped<FlowBoardHandler>();
+        // Eligibility (X12 270/271) through the configured clearinghouse; the local simulator unless Meridian:Clearinghouse:Mode says otherwise.
+        services.Configure<EligibilityOptions>(configuration.GetSection("Meridian:Eligibility"));
+        services.AddClearinghouse(configuration.GetSection("Meridian:Clearinghouse"));
+        services.AddScoped<CheckEligibilityHandler>();
+        services.AddSingleton<NightlyEligibilityRun>();
+        services.AddHostedService(sp => sp.GetRequiredService<NightlyEligibilityRun>());
+        services.AddScoped<IChartHeaderContributor, SchedulingChartHeader>();
         services.AddScoped<ManageTemplatesHandler>();
         services.AddOptions<SchedulingMessagesOptions>().BindConfiguration(SchedulingMessagesOptions.Section);
 
@@ -78,6 +94,10 @@ public static class SchedulingModule
         RespondToOfferHandler.Map(app);
         ManageReminderRulesHandler.Map(app);
         ConfirmAppointmentHandler.Map(app);
+        CheckInHandler.Map(app);
+        MoveOnFlowBoardHandler.Map(app);
+        FlowBoardHandler.Map(app);
+        CheckEligibilityHandler.Map(app);
         return app;
     }
 }

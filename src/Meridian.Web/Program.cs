@@ -13,7 +13,7 @@ builder.Services.AddAuditModule();
 builder.Services.AddIdentityModule(builder.Configuration);
 builder.Services.AddPatientsModule();
 builder.Services.AddFhirModule();
-builder.Services.AddSchedulingModule();
+builder.Services.AddSchedulingModule(builder.Configuration);
 builder.Services.AddMessagingModule(builder.Configuration);
 
 var app = builder.Build();

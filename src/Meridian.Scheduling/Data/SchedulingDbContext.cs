@@ -26,6 +26,7 @@ internal sealed class SchedulingDbContext(DbContextOptions<SchedulingDbContext> 
     public DbSet<ReminderRule> ReminderRules => Set<ReminderRule>();
     public DbSet<ReminderLog> ReminderLogs => Set<ReminderLog>();
     public DbSet<AppointmentLink> AppointmentLinks => Set<AppointmentLink>();
+    public DbSet<EligibilityCheck> EligibilityChecks => Set<EligibilityCheck>();
 
 
     /// <summary>SQLite hands DateTime back as Unspecified; every instant in this module is UTC.</summary>
@@ -243,6 +244,22 @@ internal sealed class SchedulingDbContext(DbContextOptions<SchedulingDbContext> 
             e.HasIndex(x => x.TokenHash).IsUnique();
             e.HasIndex(x => x.AppointmentId);
             e.HasOne<Appointment>().WithMany().HasForeignKey(x => x.AppointmentId).OnDelete(DeleteBehavior.Cascade);
+        modelBuilder.Entity<EligibilityCheck>(e =>
+        {
+            e.ToTable("eligibility_check");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).ValueGeneratedOnAdd();
+            e.Property(x => x.RequestedBy).HasMaxLength(256);
+            e.Property(x => x.Status).HasMaxLength(16).IsRequired();
+            e.Property(x => x.PayerName).HasMaxLength(Limits.Text);
+            e.Property(x => x.PlanName).HasMaxLength(Limits.Text);
+            e.Property(x => x.Copay).HasPrecision(10, 2);
+            e.Property(x => x.CoinsurancePercent).HasPrecision(5, 2);
+            e.Property(x => x.Deductible).HasPrecision(10, 2);
+            e.Property(x => x.DeductibleRemaining).HasPrecision(10, 2);
+            e.Property(x => x.Messages).HasMaxLength(Limits.Note);
+            e.HasIndex(x => x.AppointmentId);
+            e.HasIndex(x => new { x.PatientId, x.RequestedAt });
         });
         modelBuilder.ApplyModuleSchema(Schema, sqlite);
     }
