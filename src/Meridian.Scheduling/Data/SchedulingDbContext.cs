@@ -244,6 +244,7 @@ internal sealed class SchedulingDbContext(DbContextOptions<SchedulingDbContext> 
             e.HasIndex(x => x.TokenHash).IsUnique();
             e.HasIndex(x => x.AppointmentId);
             e.HasOne<Appointment>().WithMany().HasForeignKey(x => x.AppointmentId).OnDelete(DeleteBehavior.Cascade);
+        });
         modelBuilder.Entity<EligibilityCheck>(e =>
         {
             e.ToTable("eligibility_check");
