@@ -15,7 +15,10 @@ using Meridian.Scheduling.Features.ChangeAppointment;
 using Meridian.Scheduling.Features.FindAvailable;
 using Meridian.Scheduling.Features.Fhir;
 using Meridian.Scheduling.Features.GetAppointment;
+using Meridian.Scheduling.Features.Reminders;
 using Meridian.Scheduling.Features.Setup;
+using Meridian.Scheduling.Features.Waitlist;
+using Meridian.Messaging.Contracts;
 using Meridian.SharedKernel.Data;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,6 +59,27 @@ public static class SchedulingModule
         services.AddFhirResourceProvider<ScheduleFhirProvider>(ScheduleFhirProvider.Type);
         services.AddFhirResourceProvider<SlotFhirProvider>(SlotFhirProvider.Type);
         services.AddFhirResourceProvider<AppointmentFhirProvider>(AppointmentFhirProvider.Type);
+        services.AddOptions<SchedulingMessagesOptions>().BindConfiguration(SchedulingMessagesOptions.Section);
+
+        // Waitlist: the opening is recorded inside the cancellation's transaction; the offerer does the rest in the background.
+        services.AddSingleton<WaitlistSignal>();
+        services.AddScoped<IOpeningListener, RecordOpening>();
+        services.AddScoped<ManageWaitlistHandler>();
+        services.AddScoped<WaitlistOffers>();
+        services.AddScoped<RespondToOfferHandler>();
+        services.AddScoped<IInboundMessageHandler, WaitlistOfferReplies>();
+        services.AddSingleton<WaitlistOfferer>();
+        services.AddHostedService(sp => sp.GetRequiredService<WaitlistOfferer>());
+
+        // Reminders: rules, the scheduler, and the patient's answers (link and SMS reply).
+        services.AddScoped<IOpeningListener, CancelPendingReminders>();
+        services.AddScoped<ManageReminderRulesHandler>();
+        services.AddScoped<ReminderRun>();
+        services.AddScoped<ConfirmAppointmentHandler>();
+        services.AddScoped<IInboundMessageHandler, ReminderReplies>();
+        services.AddSingleton<ReminderScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReminderScheduler>());
+
         services.AddScoped<SchedulingDemoSeeder>();
         services.AddScoped<IDemoSeeder>(sp => sp.GetRequiredService<SchedulingDemoSeeder>());
         services.AddSingleton(new ModuleMigrations(SchedulingDbContext.Schema, typeof(SchedulingModule).Assembly, Order: 50));
@@ -72,6 +96,10 @@ public static class SchedulingModule
         GetAppointmentHandler.Map(app);
         RescheduleAppointmentHandler.Map(app);
         CancelAppointmentHandler.Map(app);
+        ManageWaitlistHandler.Map(app);
+        RespondToOfferHandler.Map(app);
+        ManageReminderRulesHandler.Map(app);
+        ConfirmAppointmentHandler.Map(app);
         CheckInHandler.Map(app);
         MoveOnFlowBoardHandler.Map(app);
         FlowBoardHandler.Map(app);
