@@ -1,6 +1,7 @@
 using Meridian.Audit;
 using Meridian.Fhir;
 using Meridian.Identity;
+using Meridian.Messaging;
 using Meridian.Patients;
 using Meridian.Scheduling;
 using Meridian.Web.Infrastructure;
@@ -12,7 +13,8 @@ builder.Services.AddAuditModule();
 builder.Services.AddIdentityModule(builder.Configuration);
 builder.Services.AddPatientsModule();
 builder.Services.AddFhirModule();
-builder.Services.AddSchedulingModule();
+builder.Services.AddSchedulingModule(builder.Configuration);
+builder.Services.AddMessagingModule(builder.Configuration);
 
 var app = builder.Build();
 if (await MeridianCommands.TryRunAsync(app, args)) return;
@@ -24,6 +26,7 @@ app.MapIdentityModule();
 app.MapPatientsModule();
 app.MapFhirModule();
 app.MapSchedulingModule();
+app.MapMessagingModule();
 app.MapMeridianPages();
 app.Run();
 

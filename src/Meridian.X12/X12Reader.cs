@@ -3,9 +3,9 @@ using System.Globalization;
 namespace Meridian.X12;
 
 /// <summary>
-/// Reads X12 interchanges. Delimiters come from each ISA (see <see cref="X12Delimiters"/>); CR/LF after segment
-/// terminators, trailing whitespace and a UTF-8 byte-order mark are tolerated because files edited or mailed by people
-/// carry them. Everything else that breaks the X12 envelope rules is refused with an <see cref="X12FormatException"/>.
+/// Reads X12 interchanges. Delimiters come from each ISA (see <see cref="X12Delimiters"/>); line breaks (and stray spaces)
+/// after segment terminators, trailing whitespace and a UTF-8 byte-order mark are tolerated because files edited or
+/// mailed by people carry them, and no segment identifier starts with whitespace. Everything else that breaks the X12 envelope rules is refused with an <see cref="X12FormatException"/>.
 /// </summary>
 public static class X12Reader
 {
@@ -76,11 +76,10 @@ public static class X12Reader
                         $"the input ends inside a segment without its terminator '{X12Delimiters.Show(delimiters.Segment)}' (\"{Shorten(rest)}\"): the file is truncated",
                         number, FirstId(rest.Split(delimiters.Element)[0]));
                 }
-                segments.Add(ParseSegment(text.AsSpan(pos, end - pos).Trim("\r\n").ToString(), delimiters, number));
+                segments.Add(ParseSegment(text.AsSpan(pos, end - pos).TrimEnd("\r\n").ToString(), delimiters, number));
                 pos = end + 1;
             }
-            pos = SkipLineBreaks(text, pos);
-            if (SkipWhitespace(text, pos) >= text.Length) break;
+            pos = SkipWhitespace(text, pos);
         }
         return segments;
     }
@@ -134,10 +133,10 @@ public static class X12Reader
         var version = elements[11];
         if (version.Length != 5 || !version.All(char.IsAsciiDigit))
             throw new X12FormatException($"ISA12 (interchange control version) must be five digits, found \"{version}\"", number, "ISA");
-        // ISA11 became the repetition separator in version 00402; before that it is the standards identifier "U".
-        var repetition = string.CompareOrdinal(version, "00402") >= 0 ? elements[10][0] : X12Delimiters.NoRepetition;
-        if (repetition != X12Delimiters.NoRepetition && char.IsLetterOrDigit(repetition))
-            throw new X12FormatException($"ISA11 must be the repetition separator in version {version}, found '{repetition}'", number, "ISA");
+        // ISA11 became the repetition separator in version 00402; before that it is the standards identifier "U". Many
+        // 00501 senders still write "U" there: a letter or digit cannot be a delimiter, so it means no repetition separator.
+        var isa11 = elements[10][0];
+        var repetition = string.CompareOrdinal(version, "00402") >= 0 && !char.IsLetterOrDigit(isa11) ? isa11 : X12Delimiters.NoRepetition;
         var delimiters = new X12Delimiters(elementSeparator, repetition, elements[15][0], terminator);
         if (delimiters.Problem() is { } problem)
             throw new X12FormatException($"unusable delimiters declared by the ISA: {problem}", number, "ISA");
@@ -267,12 +266,6 @@ public static class X12Reader
     private static int SkipWhitespace(string text, int pos)
     {
         while (pos < text.Length && char.IsWhiteSpace(text[pos])) pos++;
-        return pos;
-    }
-
-    private static int SkipLineBreaks(string text, int pos)
-    {
-        while (pos < text.Length && text[pos] is '\r' or '\n') pos++;
         return pos;
     }
 

@@ -21,6 +21,8 @@ public static class SmartScopes
         ["Slot"] = (Permissions.ScheduleRead, Permissions.ScheduleWrite),
         // Writing a Schedule changes a provider's availability: the scheduling administrator's work.
         ["Schedule"] = (Permissions.ScheduleRead, Permissions.ScheduleAdmin),
+        // Outbound and inbound patient messages (FHIR R4 Communication is the resource for them).
+        ["Communication"] = (Permissions.MessagingRead, Permissions.MessagingSend),
     };
 
     public static IReadOnlyCollection<string> SupportedResourceTypes => ResourcePermissions.Keys;

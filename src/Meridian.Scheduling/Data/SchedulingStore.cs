@@ -6,10 +6,32 @@ using Microsoft.EntityFrameworkCore;
 namespace Meridian.Scheduling.Data;
 
 /// <summary>What every scheduling handler needs: the module's data, who is acting, and the appointment history writer.</summary>
-internal sealed class SchedulingStore(SchedulingDbContext db, ICurrentActor actor, TimeProvider time)
+internal sealed class SchedulingStore(SchedulingDbContext db, ICurrentActor requestActor, TimeProvider time)
 {
+    private ICurrentActor actor = requestActor;
+    private readonly string? source = requestActor.SourceAddress;
+
     public SchedulingDbContext Db => db;
     public ICurrentActor Actor => actor;
+
+    /// <summary>
+    /// From here on, this scope acts as the system on the patient's behalf. For the patient's own answers to a message
+    /// (the offer link, the confirm link, an SMS reply): those requests are anonymous (the link's token is the patient's
+    /// authority, checked by the caller before this) or come from a gateway, and must book or cancel deliberately as the
+    /// system, never with the permissions of whoever happens to be signed in. The history and audit entries name the route.
+    /// </summary>
+    public void ActAsSystem(string onBehalfOf) => actor = new SystemActor(onBehalfOf, source);
+
+    private sealed class SystemActor(string onBehalfOf, string? source) : ICurrentActor
+    {
+        public string? UserId => null;
+        public string? UserName => "system";
+        public string? Role => "system";
+        public string? ClientId => onBehalfOf;
+        public string? SourceAddress => source;
+        public bool IsAuthenticated => false;
+        public bool Has(string permission) => false;
+    }
     public DateTime UtcNow => time.GetUtcNow().UtcDateTime;
 
     public void Require(string permission)

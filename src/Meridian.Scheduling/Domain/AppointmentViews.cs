@@ -37,7 +37,8 @@ public sealed record AppointmentView(
     DateTimeOffset? ConfirmedAt,
     DateTimeOffset? ArrivedAt,
     decimal? CopayCollected,
-    int Version);
+    int Version,
+    Features.Eligibility.EligibilityView? Eligibility = null);
 
 internal sealed class AppointmentViews(SchedulingDbContext db, IPatientDirectory patients)
 {
@@ -46,6 +47,7 @@ internal sealed class AppointmentViews(SchedulingDbContext db, IPatientDirectory
     public async Task<List<AppointmentView>> ManyAsync(IReadOnlyList<Appointment> list, CancellationToken ct)
     {
         if (list.Count == 0) return [];
+        var ids = list.Select(a => a.Id).ToList();
         var providerIds = list.Select(a => a.ProviderId).Distinct().ToList();
         var locationIds = list.Select(a => a.LocationId).Distinct().ToList();
         var typeIds = list.Select(a => a.AppointmentTypeId).Distinct().ToList();
@@ -54,6 +56,8 @@ internal sealed class AppointmentViews(SchedulingDbContext db, IPatientDirectory
         var locations = await db.Locations.AsNoTracking().Where(l => locationIds.Contains(l.Id)).ToDictionaryAsync(l => l.Id, ct);
         var types = await db.AppointmentTypes.AsNoTracking().Where(t => typeIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, ct);
         var resources = resourceIds.Count == 0 ? [] : await db.Resources.AsNoTracking().Where(r => resourceIds.Contains(r.Id)).ToDictionaryAsync(r => r.Id, ct);
+        var checks = (await db.EligibilityChecks.AsNoTracking().Where(c => c.AppointmentId != null && ids.Contains(c.AppointmentId.Value) && c.Status != "Pending")
+            .ToListAsync(ct)).GroupBy(c => c.AppointmentId!.Value).ToDictionary(g => g.Key, g => g.MaxBy(c => c.Id)!);
         var people = (await patients.FindManyAsync(list.Select(a => new PatientId(a.PatientId)).Distinct().ToList(), ct)).ToDictionary(p => p.Id.Value);
         return list.Select(a =>
         {
@@ -70,7 +74,8 @@ internal sealed class AppointmentViews(SchedulingDbContext db, IPatientDirectory
                 a.RoomId, a.RoomId is { } rm && resources.TryGetValue(rm, out var room) ? room.Name : null,
                 a.SeriesId, a.SeriesIndex, a.VisitReason, a.Note, a.CancelReason, a.ConflictOverride,
                 a.ConfirmedAt is { } c ? Zones.ToLocal(c, zone) : null, a.ArrivedAt is { } ar ? Zones.ToLocal(ar, zone) : null,
-                a.CopayCollected, a.Version);
+                a.CopayCollected, a.Version,
+                checks.TryGetValue(a.Id, out var check) ? Features.Eligibility.CheckEligibilityHandler.View(check) : null);
         }).ToList();
     }
 }

@@ -169,3 +169,34 @@ internal sealed class AppointmentSeries
     public string TimeZone { get; set; } = "";
     public DateTime CreatedAt { get; set; }
 }
+
+/// <summary>
+/// One X12 270/271 eligibility check of a patient's coverage, kept with the raw request and answer (the evidence).
+/// Written before the request leaves and completed when the answer is read, so a crash never loses that a check was sent.
+/// </summary>
+internal sealed class EligibilityCheck
+{
+    /// <summary>Also the 270's interchange control number (ISA13), unique per practice.</summary>
+    public long Id { get; set; }
+    public Guid? AppointmentId { get; set; }
+    public Guid PatientId { get; set; }
+    public Guid CoverageId { get; set; }
+    public DateOnly ServiceDate { get; set; }
+    public DateTime RequestedAt { get; set; }
+    public DateTime? AnsweredAt { get; set; }
+    public string? RequestedBy { get; set; }
+    /// <summary>Pending | Active | Inactive | Rejected | Unknown | Error</summary>
+    public string Status { get; set; } = "Pending";
+    public string? PayerName { get; set; }
+    public string? PlanName { get; set; }
+    public DateOnly? PlanBegin { get; set; }
+    public DateOnly? PlanEnd { get; set; }
+    public decimal? Copay { get; set; }
+    public decimal? CoinsurancePercent { get; set; }
+    public decimal? Deductible { get; set; }
+    public decimal? DeductibleRemaining { get; set; }
+    /// <summary>What the front desk must read: rejection reasons, payer messages, transport problems (one per line).</summary>
+    public string? Messages { get; set; }
+    public string? RequestX12 { get; set; }
+    public string? ResponseX12 { get; set; }
+}

@@ -29,10 +29,13 @@ public static class Permissions
     public const string ScheduleWrite = "schedule.write";        // book, reschedule, cancel, check in, move on the flow board
     public const string ScheduleOverride = "schedule.override";  // book over a conflict or outside availability (audited)
     public const string ScheduleAdmin = "schedule.admin";        // providers, rooms, appointment types, templates, reminder rules
+    public const string MessagingRead = "messaging.read";     // outbound messages, their delivery history, inbound replies
+    public const string MessagingSend = "messaging.send";     // feed a patient's reply into the SMS simulator (demo)
+    public const string MessagingAdmin = "messaging.admin";   // the local mailbox simulator's rendered mail
 
     public static readonly IReadOnlyList<string> All =
         [PatientRead, PatientWrite, PatientMerge, DirectoryRead, DirectoryWrite, AuditRead, UserAdmin,
-         ScheduleRead, ScheduleWrite, ScheduleOverride, ScheduleAdmin];
+         ScheduleRead, ScheduleWrite, ScheduleOverride, ScheduleAdmin, MessagingRead, MessagingSend, MessagingAdmin];
 }
 
 public static class RolePermissions
@@ -46,7 +49,7 @@ public static class RolePermissions
         [Roles.Nurse] = [Permissions.PatientRead, Permissions.PatientWrite, Permissions.DirectoryRead,
             Permissions.ScheduleRead, Permissions.ScheduleWrite],
         [Roles.FrontDesk] = [Permissions.PatientRead, Permissions.PatientWrite, Permissions.PatientMerge, Permissions.DirectoryRead,
-            Permissions.ScheduleRead, Permissions.ScheduleWrite],
+            Permissions.ScheduleRead, Permissions.ScheduleWrite, Permissions.MessagingRead, Permissions.MessagingSend],
         [Roles.Biller] = [Permissions.PatientRead, Permissions.DirectoryRead, Permissions.ScheduleRead],
     };
 

@@ -11,5 +11,6 @@ internal static class ModuleAssemblies
         typeof(Meridian.Audit.AuditModule).Assembly,
         typeof(Meridian.Patients.PatientsModule).Assembly,
         typeof(Meridian.Scheduling.SchedulingModule).Assembly,
+        typeof(Meridian.Messaging.MessagingModule).Assembly,
     ];
 }
