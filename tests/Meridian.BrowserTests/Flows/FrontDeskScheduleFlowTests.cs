@@ -9,14 +9,14 @@ namespace Meridian.BrowserTests.Flows;
 
 /// <summary>
 /// Issue 3 section 7: the front desk books a patient through "Find next available", drags the appointment to another time,
-/// is refused a conflicting booking with the server's message on screen, checks the patient in, and rooms them on the flow
+/// is refused a conflicting booking with the server's message on screen, checks the patient in with an eligibility result, and rooms them on the flow
 /// board while a second screen sees the change live (server-sent events, no reload). The practice is set up through the API.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed partial class FrontDeskScheduleFlowTests(MeridianSite site)
 {
     [Fact]
-    public async Task The_front_desk_books_the_next_opening_drags_it_is_refused_a_conflict_checks_in_and_rooms_the_patient_seen_live_on_a_second_screen()
+    public async Task The_front_desk_books_the_next_opening_drags_it_is_refused_a_conflict_checks_in_with_eligibility_and_rooms_the_patient_seen_live_on_a_second_screen()
     {
         // A zone where it is late morning now, so the whole flow (book, move later today, check in today) fits the open hours.
         var offset = 11 - DateTime.UtcNow.Hour;
@@ -76,11 +76,17 @@ public sealed partial class FrontDeskScheduleFlowTests(MeridianSite site)
         await Assertions.Expect(checkIn.Locator("#checkin-coverage")).ToContainTextAsync("Blue Prairie Health");
         await checkIn.GetByLabel("Name, date of birth, address and phone confirmed").CheckAsync();
         await checkIn.GetByLabel("Insurance card seen and coverage confirmed").CheckAsync();
+        await checkIn.GetByRole(AriaRole.Button, new() { Name = "Check eligibility" }).ClickAsync();
+        var eligibility = checkIn.Locator("#eligibility-result");
+        await Assertions.Expect(eligibility).ToContainTextAsync("Active");
+        await Assertions.Expect(eligibility).ToContainTextAsync("Copay");
+        await MeridianSite.ScreenshotAsync(desk, "check-in-eligibility");
         await checkIn.GetByLabel("Copay collected ($)").FillAsync("25.00");
         await checkIn.GetByLabel("Paid by").SelectOptionAsync("card");
         await checkIn.GetByRole(AriaRole.Button, new() { Name = "Check in" }).ClickAsync();
         await Assertions.Expect(desk.Locator("#appointment-status")).ToHaveTextAsync("Arrived");
         await Assertions.Expect(desk.Locator("#appointment-details")).ToContainTextAsync("$25.00");
+        await Assertions.Expect(desk.Locator("#appointment-eligibility")).ToContainTextAsync("Active"); // the check is kept on the appointment
 
         // 5. A second screen watches the flow board; the desk rooms the patient; the watcher sees it without reloading.
         var watcher = await SignInFrontDeskAsync();
@@ -116,7 +122,7 @@ public sealed partial class FrontDeskScheduleFlowTests(MeridianSite site)
         var locationId = location.GetProperty("id").GetString()!;
         await PostAsync(api, "/api/scheduling/resources", new { locationId, kind = "room", name = "Exam A" });
         var providerName = "Dr. " + tag;
-        var providerId = (await PostAsync(api, "/api/scheduling/providers", new { name = providerName, color = "#336699" })).GetProperty("id").GetString()!;
+        var providerId = (await PostAsync(api, "/api/scheduling/providers", new { name = providerName, npi = "1234567893", color = "#336699" })).GetProperty("id").GetString()!;
         var typeId = (await PostAsync(api, "/api/scheduling/appointment-types", new
         {
             name = "Checkup " + tag, durationMinutes = 30, color = "#7b2d8b", requiredResourceKinds = new[] { "room" }, providerIds = new[] { providerId },

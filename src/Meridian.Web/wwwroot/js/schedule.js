@@ -29,6 +29,9 @@ function attachFilters(form) {
 async function problemText(response) {
     try {
         const p = await response.json();
+        // A validation problem names each field's message; those say what to fix.
+        const fields = p.errors ? Object.values(p.errors).flat() : [];
+        if (fields.length > 0) return fields.join(' ');
         return p.detail || p.title || `The request failed (${response.status}).`;
     } catch {
         return `The request failed (${response.status}).`;
