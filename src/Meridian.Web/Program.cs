@@ -3,6 +3,7 @@ using Meridian.Fhir;
 using Meridian.Identity;
 using Meridian.Messaging;
 using Meridian.Patients;
+using Meridian.Scheduling;
 using Meridian.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,6 +13,7 @@ builder.Services.AddAuditModule();
 builder.Services.AddIdentityModule(builder.Configuration);
 builder.Services.AddPatientsModule();
 builder.Services.AddFhirModule();
+builder.Services.AddSchedulingModule(builder.Configuration);
 builder.Services.AddMessagingModule(builder.Configuration);
 
 var app = builder.Build();
@@ -23,6 +25,7 @@ app.MapAuditModule();
 app.MapIdentityModule();
 app.MapPatientsModule();
 app.MapFhirModule();
+app.MapSchedulingModule();
 app.MapMessagingModule();
 app.MapMeridianPages();
 app.Run();
