@@ -78,9 +78,18 @@ export function attachTypeahead(input) {
         if (status) status.textContent = items.length === 1 ? '1 patient found' : `${items.length} patients found`;
     }
 
+    // As a picker (data-typeahead-pick names a hidden input), choosing fills the form; otherwise it opens the chart.
     function open(index) {
         const item = items[index];
-        if (item) window.location.assign(`/patients/${encodeURIComponent(item.id)}`);
+        if (!item) return;
+        const pick = input.dataset.typeaheadPick ? document.getElementById(input.dataset.typeaheadPick) : null;
+        if (pick) {
+            pick.value = item.id;
+            input.value = `${item.name} · ${item.mrn}`;
+            close();
+            return;
+        }
+        window.location.assign(`/patients/${encodeURIComponent(item.id)}`);
     }
 
     async function lookup(q) {
