@@ -1,3 +1,4 @@
+using Meridian.Fhir.Contracts;
 using Meridian.Scheduling.Contracts;
 using Meridian.Scheduling.Data;
 using Meridian.Scheduling.Demo;
@@ -12,6 +13,7 @@ using Microsoft.Extensions.Configuration;
 using Meridian.Scheduling.Features.FlowBoard;
 using Meridian.Scheduling.Features.ChangeAppointment;
 using Meridian.Scheduling.Features.FindAvailable;
+using Meridian.Scheduling.Features.Fhir;
 using Meridian.Scheduling.Features.GetAppointment;
 using Meridian.Scheduling.Features.Reminders;
 using Meridian.Scheduling.Features.Setup;
@@ -53,6 +55,10 @@ public static class SchedulingModule
         services.AddHostedService(sp => sp.GetRequiredService<NightlyEligibilityRun>());
         services.AddScoped<IChartHeaderContributor, SchedulingChartHeader>();
         services.AddScoped<ManageTemplatesHandler>();
+        // FHIR Schedule, Slot and Appointment are rendered here, where the data lives (decision 0010).
+        services.AddFhirResourceProvider<ScheduleFhirProvider>(ScheduleFhirProvider.Type);
+        services.AddFhirResourceProvider<SlotFhirProvider>(SlotFhirProvider.Type);
+        services.AddFhirResourceProvider<AppointmentFhirProvider>(AppointmentFhirProvider.Type);
         services.AddOptions<SchedulingMessagesOptions>().BindConfiguration(SchedulingMessagesOptions.Section);
 
         // Waitlist: the opening is recorded inside the cancellation's transaction; the offerer does the rest in the background.

@@ -78,15 +78,18 @@ export function attachTypeahead(input) {
         if (status) status.textContent = items.length === 1 ? '1 patient found' : `${items.length} patients found`;
     }
 
-    // As a picker (data-typeahead-pick names a hidden input), choosing fills the form; otherwise it opens the chart.
+    // data-typeahead-pick="<hidden input id>": choosing a patient fills that field (a picker in a form) instead of opening the chart.
+    const pick = input.dataset.typeaheadPick ? document.getElementById(input.dataset.typeaheadPick) : null;
+
     function open(index) {
         const item = items[index];
         if (!item) return;
-        const pick = input.dataset.typeaheadPick ? document.getElementById(input.dataset.typeaheadPick) : null;
         if (pick) {
             pick.value = item.id;
-            input.value = `${item.name} · ${item.mrn}`;
+            input.value = `${item.name} · ${formatDate(item.birthDate)} · ${item.mrn}`;
             close();
+            if (status) status.textContent = `${item.name} chosen`;
+            pick.dispatchEvent(new Event('change', { bubbles: true }));
             return;
         }
         window.location.assign(`/patients/${encodeURIComponent(item.id)}`);
@@ -112,6 +115,7 @@ export function attachTypeahead(input) {
 
     input.addEventListener('input', () => {
         clearTimeout(timer);
+        if (pick) pick.value = ''; // typing again un-chooses the patient
         const q = input.value.trim();
         if (q.length < MIN_CHARS) { controller?.abort(); close(); return; }
         timer = setTimeout(() => lookup(q), DEBOUNCE_MS);
