@@ -6,7 +6,7 @@ if (typeahead) {
 }
 
 // The schedule screens: drag to reschedule on the calendar, the live flow board, the print button.
-if (document.querySelector('[data-schedule-filters], #schedule-grid, [data-flow-board], [data-print], [data-booking-form]')) {
+if (document.querySelector('[data-schedule-filters], #schedule-grid, [data-flow-board], [data-print], [data-booking-form], [data-eligibility]')) {
     import('./schedule.js').then(m => m.attachSchedule(document));
 }
 

@@ -29,6 +29,9 @@ function attachFilters(form) {
 async function problemText(response) {
     try {
         const p = await response.json();
+        // A validation problem names each field's message; those say what to fix.
+        const fields = p.errors ? Object.values(p.errors).flat() : [];
+        if (fields.length > 0) return fields.join(' ');
         return p.detail || p.title || `The request failed (${response.status}).`;
     } catch {
         return `The request failed (${response.status}).`;
@@ -73,6 +76,7 @@ function attachDrag(grid) {
         const block = e.target instanceof Element ? e.target.closest('.sched-appt[data-movable=true]') : null;
         if (!block || e.button !== 0 || e.target.closest('.sched-appt-move')) return;
         const rect = block.getBoundingClientRect();
+        e.preventDefault(); // no text selection or native link drag while the block moves
         drag = { block, x: e.clientX, y: e.clientY, offsetY: e.clientY - rect.top, moved: false, cell: null, pointer: e.pointerId };
         block.setPointerCapture(e.pointerId);
     });
@@ -102,6 +106,10 @@ function attachDrag(grid) {
         await move(block, start, providerId);
     });
 
+    // Links are natively draggable; a native drag would cancel the pointer stream mid-move.
+    grid.addEventListener('dragstart', e => {
+        if (drag || (e.target instanceof Element && e.target.closest('.sched-appt'))) e.preventDefault();
+    });
     grid.addEventListener('pointercancel', () => { if (drag) { snapBack(drag.block); end(); } });
     document.addEventListener('keydown', e => { if (e.key === 'Escape' && drag) { snapBack(drag.block); end(); } });
 
