@@ -78,7 +78,7 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
         IReadOnlyList<ReceivedEligibilityInquiry> inquiries;
         try
         {
-            inquiries = Eligibility270Parser.Parse(request270, today);
+            inquiries = Eligibility270Parser.Parse(interchange, today);
         }
         catch (X12FormatException e)
         {
