@@ -182,6 +182,21 @@ public sealed class LocalClearinghouseSimulatorTests
     }
 
     [Fact]
+    public async Task A_request_with_other_delimiters_is_answered_in_the_same_delimiters()
+    {
+        // Element separator |, component >, terminator newline: a name may then hold a * legitimately.
+        var lines = X12Samples.Lines(_builder.Build(X12Samples.Subscriber(), 12))
+            .Select(l => l.Replace('*', '|').Replace("MULLER-DIAZ", "MULLER*DIAZ")).ToList();
+        lines[0] = lines[0][..^1] + ">";
+        var exchange = await _simulator.SendEligibilityAsync(string.Join("\n", lines) + "\n", CancellationToken.None);
+
+        var answer = X12Reader.Read(exchange.Response!);
+        Assert.Equal(new X12Delimiters('|', '^', '>', '\n'), answer.Delimiters);
+        var r = Eligibility271Parser.Parse(exchange.Response!);
+        Assert.Equal(("MULLER*DIAZ", CoverageStatus.Active), (r.Subscriber!.Name.Name, r.Status));
+    }
+
+    [Fact]
     public async Task Latency_is_simulated_and_cancellation_is_honoured()
     {
         var slow = new LocalClearinghouseSimulator(TimeProvider.System, new LocalClearinghouseSimulatorOptions { Latency = TimeSpan.FromMilliseconds(300) });
