@@ -1,4 +1,5 @@
 using Meridian.Audit.Contracts;
+using Meridian.Fhir.Contracts;
 using Meridian.Fhir.Data;
 using Meridian.Fhir.Demo;
 using Meridian.Fhir.Features;
@@ -51,8 +52,8 @@ public static class FhirModule
         {
             401 => ("login", "A valid access token is required (see /.well-known/smart-configuration)."),
             403 => ("forbidden", "The access token does not grant this interaction."),
-            404 when UnsupportedType(http.Request.Path) is { } type => ("not-supported",
-                $"Meridian does not serve the resource type '{type}' (it serves {string.Join(", ", ResourceTypes.Select(t => t.Type))} and AuditEvent; see /fhir/metadata)."),
+            404 when UnsupportedType(http) is { } type => ("not-supported",
+                $"Meridian does not serve the resource type '{type}' (it serves {string.Join(", ", ServedTypes(http.RequestServices))} and AuditEvent; see /fhir/metadata)."),
             404 => ("not-supported", $"No FHIR interaction is defined at {http.Request.Method} {http.Request.Path}."),
             405 => ("not-supported", $"{http.Request.Method} is not supported at {http.Request.Path}."),
             _ => ("processing", $"The request failed with HTTP {status}."),
@@ -61,13 +62,17 @@ public static class FhirModule
     }
 
     /// <summary>The first path segment after /fhir when it looks like a resource type (R4: an upper-case letter first) Meridian does not serve.</summary>
-    private static string? UnsupportedType(PathString path)
+    private static string? UnsupportedType(HttpContext http)
     {
-        var segments = path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        var segments = http.Request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
         if (segments.Length < 2 || segments[0] != "fhir" || segments[1].Length == 0 || !char.IsAsciiLetterUpper(segments[1][0])) return null;
         var type = segments[1];
-        return ResourceTypes.Any(t => t.Type == type) || type == "AuditEvent" || !type.All(char.IsAsciiLetter) ? null : type;
+        return ServedTypes(http.RequestServices).Contains(type) || type == "AuditEvent" || !type.All(char.IsAsciiLetter) ? null : type;
     }
+
+    /// <summary>The stored types and the types other modules provide (Schedule, Slot, Appointment).</summary>
+    internal static IReadOnlyList<string> ServedTypes(IServiceProvider services) =>
+        ResourceTypes.Select(t => t.Type).Concat(services.GetServices<FhirProvidedType>().Select(t => t.ResourceType)).ToList();
 
     public static IEndpointRouteBuilder MapFhirModule(this IEndpointRouteBuilder app)
     {
@@ -104,6 +109,25 @@ public static class FhirModule
                     WriteResource.Update(http, type, id, store, audit, time))
                 .RequireAuthorization(write)
                 .WithMetadata(new AuditedAttribute(AuditAction.Update, type));
+        }
+        // Types whose truth is another module's (decision 0010): routed to that module's provider, never stored here.
+        foreach (var provided in app.ServiceProvider.GetServices<FhirProvidedType>())
+        {
+            var type = provided.ResourceType;
+            fhir.MapGet($"/{type}/{{id}}", (HttpContext http, string id) => ProvidedResources.Read(http, type, id))
+                .RequireAuthorization(provided.ReadPermission)
+                .WithMetadata(new AuditedAttribute(AuditAction.Read, type));
+            fhir.MapGet($"/{type}", (HttpContext http) => ProvidedResources.Search(http, type))
+                .RequireAuthorization(provided.ReadPermission)
+                .WithMetadata(new AuditedAttribute(AuditAction.Search, type));
+            if (provided.Create)
+                fhir.MapPost($"/{type}", (HttpContext http) => ProvidedResources.Create(http, type))
+                    .RequireAuthorization(provided.WritePermission)
+                    .WithMetadata(new AuditedAttribute(AuditAction.Create, type));
+            if (provided.Update)
+                fhir.MapPut($"/{type}/{{id}}", (HttpContext http, string id) => ProvidedResources.Update(http, type, id))
+                    .RequireAuthorization(provided.WritePermission)
+                    .WithMetadata(new AuditedAttribute(AuditAction.Update, type));
         }
         return app;
     }

@@ -1,7 +1,9 @@
 using Meridian.Audit;
 using Meridian.Fhir;
 using Meridian.Identity;
+using Meridian.Messaging;
 using Meridian.Patients;
+using Meridian.Scheduling;
 using Meridian.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,6 +13,8 @@ builder.Services.AddAuditModule();
 builder.Services.AddIdentityModule(builder.Configuration);
 builder.Services.AddPatientsModule();
 builder.Services.AddFhirModule();
+builder.Services.AddSchedulingModule(builder.Configuration);
+builder.Services.AddMessagingModule(builder.Configuration);
 
 var app = builder.Build();
 if (await MeridianCommands.TryRunAsync(app, args)) return;
@@ -21,6 +25,8 @@ app.MapAuditModule();
 app.MapIdentityModule();
 app.MapPatientsModule();
 app.MapFhirModule();
+app.MapSchedulingModule();
+app.MapMessagingModule();
 app.MapMeridianPages();
 app.Run();
 

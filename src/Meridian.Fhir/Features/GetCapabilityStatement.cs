@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Meridian.Fhir.Contracts;
 using Meridian.Fhir.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Meridian.Fhir.Search;
 using Microsoft.AspNetCore.Http;
 
@@ -94,6 +96,31 @@ internal static class GetCapabilityStatement
             Param(w, "_id", "token", "Logical id of the resource");
             foreach (var p in parameters.Values)
                 Param(w, p.Name, p.Type.ToString().ToLowerInvariant(), p.Expression);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        foreach (var provided in http.RequestServices.GetServices<FhirProvidedType>().OrderBy(t => t.ResourceType, StringComparer.Ordinal))
+        {
+            w.WriteStartObject();
+            w.WriteString("type", provided.ResourceType);
+            if (provided.Profile is { } profile) Profile(w, profile);
+            w.WriteStartArray("interaction");
+            foreach (var i in new[] { "read", provided.Update ? "update" : null, provided.Create ? "create" : null, "search-type" }.OfType<string>())
+            {
+                w.WriteStartObject();
+                w.WriteString("code", i);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            // Computed from the scheduling module's data: no version history is kept for them here (no vread).
+            w.WriteString("versioning", "versioned");
+            w.WriteBoolean("readHistory", false);
+            w.WriteBoolean("updateCreate", false);
+            w.WriteBoolean("conditionalCreate", false);
+            w.WriteBoolean("conditionalUpdate", false);
+            w.WriteString("conditionalDelete", "not-supported");
+            w.WriteStartArray("searchParam");
+            foreach (var p in provided.SearchParams) Param(w, p.Name, p.Type, p.Documentation);
             w.WriteEndArray();
             w.WriteEndObject();
         }

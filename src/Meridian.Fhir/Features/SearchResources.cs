@@ -18,7 +18,7 @@ internal static class SearchResources
 {
     public const int DefaultCount = 20;
     public const int MaxCount = 1000;
-    private static readonly HashSet<string> Ignorable = ["_format", "_pretty", "_elements", "_summary", "_total"];
+    internal static readonly HashSet<string> Ignorable = ["_format", "_pretty", "_elements", "_summary", "_total"];
 
     internal sealed record ParsedSearch(SqlSearch Sql, int Offset, int Count, List<KeyValuePair<string, string>> Applied, string? PatientId);
 
@@ -152,7 +152,7 @@ internal static class SearchResources
         await w.FlushAsync(ct);
     }
 
-    private static void Link(Utf8JsonWriter w, string relation, string baseUrl, string type, List<KeyValuePair<string, string>> applied, int offset, int count)
+    internal static void Link(Utf8JsonWriter w, string relation, string baseUrl, string type, List<KeyValuePair<string, string>> applied, int offset, int count)
     {
         var sb = new StringBuilder(baseUrl).Append('/').Append(type).Append('?');
         foreach (var (k, v) in applied) sb.Append(Uri.EscapeDataString(k)).Append('=').Append(Uri.EscapeDataString(v)).Append('&');

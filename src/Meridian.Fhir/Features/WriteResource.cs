@@ -21,7 +21,7 @@ internal static class WriteResource
 {
     private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 64 };
 
-    private static JsonDocument ParseBody(byte[] body)
+    internal static JsonDocument ParseBody(byte[] body)
     {
         try
         {

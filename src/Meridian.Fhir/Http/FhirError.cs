@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Meridian.Fhir.Contracts;
 using Meridian.Patients.Contracts;
 using Meridian.SharedKernel.Errors;
 using Microsoft.AspNetCore.Http;
@@ -33,6 +34,9 @@ internal static class FhirError
             .. d.Candidates.Select(c => new FhirIssue("duplicate", $"Possible duplicate: Patient/{c.Id} (MRN {c.Mrn}, {c.BirthDate:yyyy-MM-dd}): {c.Reason}", Severity: "information"))]),
         ConflictException c => (409, [new FhirIssue("conflict", c.Message)]),
         ForbiddenException f => (403, [new FhirIssue("forbidden", f.Message)]),
+        FhirOperationException o => (o.StatusCode, [new FhirIssue(o.Code, o.Message, o.Expression)]),
+        // A module's own 409 (e.g. scheduling's double booking) is a conflict to a FHIR client too.
+        MeridianException { StatusCode: 409 } m => (409, [new FhirIssue("conflict", m.Message)]),
         MeridianException m => (m.StatusCode, [new FhirIssue("processing", m.Message)]),
         JsonException j => (400, [new FhirIssue("structure", $"The body is not valid JSON: {j.Message}")]),
         BadHttpRequestException b => (b.StatusCode, [new FhirIssue(b.StatusCode == 413 ? "too-costly" : "structure", b.Message)]),

@@ -15,7 +15,7 @@ internal static class ResourceValidator
     public const int MaxStringLength = 10_000;
 
     public static readonly IReadOnlySet<string> SupportedTypes =
-        new HashSet<string>(["Patient", "Coverage", "Organization", "Practitioner", "Location", "RelatedPerson"], StringComparer.Ordinal);
+        new HashSet<string>(["Patient", "Coverage", "Organization", "Practitioner", "Location", "RelatedPerson", "Schedule", "Slot", "Appointment"], StringComparer.Ordinal);
 
     public static void ThrowIfInvalid(JsonElement resource, string expectedType)
     {

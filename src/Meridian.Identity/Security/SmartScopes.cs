@@ -17,6 +17,12 @@ public static class SmartScopes
         ["Practitioner"] = (Permissions.DirectoryRead, Permissions.DirectoryWrite),
         ["Location"] = (Permissions.DirectoryRead, Permissions.DirectoryWrite),
         ["AuditEvent"] = (Permissions.AuditRead, Permissions.AuditRead),
+        ["Appointment"] = (Permissions.ScheduleRead, Permissions.ScheduleWrite),
+        ["Slot"] = (Permissions.ScheduleRead, Permissions.ScheduleWrite),
+        // Writing a Schedule changes a provider's availability: the scheduling administrator's work.
+        ["Schedule"] = (Permissions.ScheduleRead, Permissions.ScheduleAdmin),
+        // Outbound and inbound patient messages (FHIR R4 Communication is the resource for them).
+        ["Communication"] = (Permissions.MessagingRead, Permissions.MessagingSend),
     };
 
     public static IReadOnlyCollection<string> SupportedResourceTypes => ResourcePermissions.Keys;
@@ -78,6 +84,8 @@ public static class SmartScopes
                 if (p.Interactions.IndexOfAny(['c', 'u', 'd']) >= 0) result.Add(write);
                 // Merging two Patient records is an update of both; SMART has no scope of its own for it.
                 if (res == "Patient" && p.Interactions.Contains('u')) result.Add(Permissions.PatientMerge);
+                // Overriding a conflict is an update of the appointment; a user's token never exceeds the user's role.
+                if (res == "Appointment" && p.Interactions.Contains('u')) result.Add(Permissions.ScheduleOverride);
             }
         }
         return result;

@@ -126,6 +126,8 @@ public interface IPatientDirectory
 {
     Task<PatientSnapshot?> FindAsync(PatientId id, CancellationToken ct = default);
     Task<IReadOnlyList<PatientSnapshot>> FindManyAsync(IReadOnlyCollection<PatientId> ids, CancellationToken ct = default);
+    /// <summary>Ids of current (active, unmerged) patients in id order, for batch work such as demo schedules.</summary>
+    Task<IReadOnlyList<PatientId>> ListIdsAsync(int max, CancellationToken ct = default);
     Task<PatientSnapshot> RegisterAsync(PatientDetails details, IReadOnlyList<CoverageDetails> coverages, bool allowPossibleDuplicate, CancellationToken ct = default);
     Task<PatientSnapshot> UpdateAsync(PatientId id, PatientDetails details, int? expectedVersion, CancellationToken ct = default);
     Task<CoverageSnapshot?> FindCoverageAsync(CoverageId id, CancellationToken ct = default);

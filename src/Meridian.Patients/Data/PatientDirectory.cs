@@ -33,6 +33,10 @@ internal sealed class PatientDirectory(
         return keys.Where(byId.ContainsKey).Select(k => byId[k]).ToList();
     }
 
+    public async Task<IReadOnlyList<PatientId>> ListIdsAsync(int max, CancellationToken ct = default) =>
+        (await db.Patients.AsNoTracking().Where(p => p.Active && p.MergedIntoId == null).OrderBy(p => p.Id).Select(p => p.Id).Take(max).ToListAsync(ct))
+        .Select(id => new PatientId(id)).ToList();
+
     public Task<PatientSnapshot> RegisterAsync(PatientDetails details, IReadOnlyList<CoverageDetails> coverages, bool allowPossibleDuplicate, CancellationToken ct = default) =>
         register.HandleAsync(new RegisterPatientRequest(details, coverages, allowPossibleDuplicate), ct);
 

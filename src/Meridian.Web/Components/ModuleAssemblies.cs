@@ -10,5 +10,7 @@ internal static class ModuleAssemblies
         typeof(Meridian.Identity.IdentityModule).Assembly,
         typeof(Meridian.Audit.AuditModule).Assembly,
         typeof(Meridian.Patients.PatientsModule).Assembly,
+        typeof(Meridian.Scheduling.SchedulingModule).Assembly,
+        typeof(Meridian.Messaging.MessagingModule).Assembly,
     ];
 }

@@ -41,7 +41,8 @@ internal static class MeridianCommands
                 break;
             case "schema-script":
                 // Developer aid for writing migrations by hand: the DDL EF Core expects for every module on this provider.
-                foreach (var type in new[] { typeof(Meridian.Audit.AuditModule), typeof(Meridian.Identity.IdentityModule), typeof(Meridian.Patients.PatientsModule) })
+                foreach (var type in new[] { typeof(Meridian.Audit.AuditModule), typeof(Meridian.Identity.IdentityModule), typeof(Meridian.Patients.PatientsModule),
+                             typeof(Meridian.Fhir.FhirModule), typeof(Meridian.Scheduling.SchedulingModule) })
                     foreach (var ctxType in type.Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(DbContext)) && !t.IsAbstract))
                     {
                         var ctx = (DbContext)sp.GetRequiredService(ctxType);

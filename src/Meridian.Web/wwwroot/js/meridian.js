@@ -5,6 +5,11 @@ if (typeahead) {
     import('./typeahead.js').then(m => m.attachTypeahead(typeahead));
 }
 
+// The schedule screens: drag to reschedule on the calendar, the live flow board, the print button.
+if (document.querySelector('[data-schedule-filters], #schedule-grid, [data-flow-board], [data-print], [data-booking-form]')) {
+    import('./schedule.js').then(m => m.attachSchedule(document));
+}
+
 // A button with data-confirm asks before its form is submitted (deactivating a user, ending sessions). Without script the
 // action simply happens; the server never relies on this.
 document.addEventListener('click', event => {

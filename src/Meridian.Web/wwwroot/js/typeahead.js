@@ -78,9 +78,21 @@ export function attachTypeahead(input) {
         if (status) status.textContent = items.length === 1 ? '1 patient found' : `${items.length} patients found`;
     }
 
+    // data-typeahead-pick="<hidden input id>": choosing a patient fills that field (a picker in a form) instead of opening the chart.
+    const pick = input.dataset.typeaheadPick ? document.getElementById(input.dataset.typeaheadPick) : null;
+
     function open(index) {
         const item = items[index];
-        if (item) window.location.assign(`/patients/${encodeURIComponent(item.id)}`);
+        if (!item) return;
+        if (pick) {
+            pick.value = item.id;
+            input.value = `${item.name} · ${formatDate(item.birthDate)} · ${item.mrn}`;
+            close();
+            if (status) status.textContent = `${item.name} chosen`;
+            pick.dispatchEvent(new Event('change', { bubbles: true }));
+            return;
+        }
+        window.location.assign(`/patients/${encodeURIComponent(item.id)}`);
     }
 
     async function lookup(q) {
@@ -103,6 +115,7 @@ export function attachTypeahead(input) {
 
     input.addEventListener('input', () => {
         clearTimeout(timer);
+        if (pick) pick.value = ''; // typing again un-chooses the patient
         const q = input.value.trim();
         if (q.length < MIN_CHARS) { controller?.abort(); close(); return; }
         timer = setTimeout(() => lookup(q), DEBOUNCE_MS);

@@ -1,0 +1,64 @@
+using Meridian.Scheduling.Domain;
+using Meridian.SharedKernel.Errors;
+using Meridian.SharedKernel.Security;
+using Microsoft.EntityFrameworkCore;
+
+namespace Meridian.Scheduling.Data;
+
+/// <summary>What every scheduling handler needs: the module's data, who is acting, and the appointment history writer.</summary>
+internal sealed class SchedulingStore(SchedulingDbContext db, ICurrentActor requestActor, TimeProvider time)
+{
+    private ICurrentActor actor = requestActor;
+    private readonly string? source = requestActor.SourceAddress;
+
+    public SchedulingDbContext Db => db;
+    public ICurrentActor Actor => actor;
+
+    /// <summary>
+    /// From here on, this scope acts as the system on the patient's behalf. For the patient's own answers to a message
+    /// (the offer link, the confirm link, an SMS reply): those requests are anonymous (the link's token is the patient's
+    /// authority, checked by the caller before this) or come from a gateway, and must book or cancel deliberately as the
+    /// system, never with the permissions of whoever happens to be signed in. The history and audit entries name the route.
+    /// </summary>
+    public void ActAsSystem(string onBehalfOf) => actor = new SystemActor(onBehalfOf, source);
+
+    private sealed class SystemActor(string onBehalfOf, string? source) : ICurrentActor
+    {
+        public string? UserId => null;
+        public string? UserName => "system";
+        public string? Role => "system";
+        public string? ClientId => onBehalfOf;
+        public string? SourceAddress => source;
+        public bool IsAuthenticated => false;
+        public bool Has(string permission) => false;
+    }
+    public DateTime UtcNow => time.GetUtcNow().UtcDateTime;
+
+    public void Require(string permission)
+    {
+        if (!actor.IsAuthenticated && actor.UserName != "system") throw new ForbiddenException("Sign in to use the schedule.");
+        if (actor.IsAuthenticated && !actor.Has(permission)) throw new ForbiddenException($"This action requires the '{permission}' permission.");
+    }
+
+    public bool Has(string permission) => !actor.IsAuthenticated ? actor.UserName == "system" : actor.Has(permission);
+
+    /// <summary>Adds a history row for the appointment (saved with the caller's SaveChanges).</summary>
+    public void History(Appointment appointment, string action, string? detail = null) =>
+        db.Events.Add(new AppointmentEvent
+        {
+            AppointmentId = appointment.Id, At = UtcNow, Action = action, UserId = actor.UserId, UserName = actor.UserName, Detail = detail,
+        });
+
+    public async Task<Location> LocationAsync(Guid id, CancellationToken ct) =>
+        await db.Locations.AsNoTracking().FirstOrDefaultAsync(l => l.Id == id, ct) ?? throw new NotFoundException($"Location {id} was not found.");
+
+    public async Task<Provider> ProviderAsync(Guid id, CancellationToken ct) =>
+        await db.Providers.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, ct) ?? throw new NotFoundException($"Provider {id} was not found.");
+
+    public async Task<AppointmentType> TypeAsync(Guid id, CancellationToken ct) =>
+        await db.AppointmentTypes.AsNoTracking().Include(t => t.Providers).FirstOrDefaultAsync(t => t.Id == id, ct)
+        ?? throw new NotFoundException($"Appointment type {id} was not found.");
+
+    public static PreconditionFailedException Stale() =>
+        new("This appointment was changed by someone else since you opened it. Reload it and try again.");
+}
