@@ -182,7 +182,7 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
             w.BeginGroup("HB", ControlNumber(group.ControlNumber), Eligibility270Builder.Implementation, now);
             foreach (var set in group.TransactionSets)
             {
-                var received = inquiries.Where(i => i.Transaction.ControlNumber == set.ControlNumber).ToList();
+                var received = inquiries.Where(i => i.Transaction == set).ToList(); // parsed from this very interchange object
                 w.BeginTransaction("271", set.ControlNumber, Eligibility270Builder.Implementation);
                 // BHT02 11 response; BHT03 returns the 270's BHT03 so the submitter can match the answer.
                 w.Segment("BHT", "0022", "11", received.FirstOrDefault()?.SubmitterReference, D8(DateOnly.FromDateTime(now.DateTime)),
