@@ -5,6 +5,7 @@ using Meridian.Scheduling.Demo;
 using Meridian.Scheduling.Domain;
 using Meridian.Scheduling.Features.BookAppointment;
 using Meridian.Scheduling.Features.Calendar;
+using Meridian.Scheduling.Features.CalendarFeed;
 using Meridian.Scheduling.Features.CheckIn;
 using Meridian.Scheduling.Features.Eligibility;
 using Meridian.Patients.Contracts;
@@ -45,6 +46,7 @@ public static class SchedulingModule
         services.AddScoped<FindNextAvailableHandler>();
         services.AddScoped<ManageSetupHandler>();
         services.AddScoped<CheckInHandler>();
+        services.AddScoped<CalendarFeedHandler>();
         services.AddScoped<MoveOnFlowBoardHandler>();
         services.AddScoped<FlowBoardHandler>();
         // Eligibility (X12 270/271) through the configured clearinghouse; the local simulator unless Meridian:Clearinghouse:Mode says otherwise.
@@ -101,6 +103,7 @@ public static class SchedulingModule
         ManageReminderRulesHandler.Map(app);
         ConfirmAppointmentHandler.Map(app);
         CheckInHandler.Map(app);
+        CalendarFeedHandler.Map(app);
         MoveOnFlowBoardHandler.Map(app);
         FlowBoardHandler.Map(app);
         CheckEligibilityHandler.Map(app);

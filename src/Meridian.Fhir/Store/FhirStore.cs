@@ -10,6 +10,9 @@ namespace Meridian.Fhir.Store;
 
 internal sealed record StoredVersion(string ResourceType, string Id, int VersionId, DateTime LastUpdated, bool Deleted, byte[] Json);
 
+/// <summary>One version to store: <paramref name="Exists"/> says whether a current row is replaced or inserted.</summary>
+internal sealed record ResourceWrite(string Type, string Id, int Version, DateTime LastUpdated, byte[] Json, bool Exists);
+
 /// <summary>
 /// The FHIR resource store: current versions, history, and the search index, in raw ADO.NET for both providers.
 /// A read is one primary-key lookup that returns the stored UTF-8 bytes; a write stores the resource, its history
@@ -92,50 +95,101 @@ internal sealed class FhirStore(DatabaseOptions db)
     }
 
     /// <summary>
+    /// The current versions of several resources inside a write transaction, locking their rows on PostgreSQL; resources
+    /// that do not exist are absent from the result. One statement per <see cref="KeysPerStatement"/> keys.
+    /// </summary>
+    public async Task<Dictionary<(string Type, string Id), int>> CurrentVersionsForUpdateAsync(DbTransaction tx,
+        IReadOnlyCollection<(string Type, string Id)> keys, CancellationToken ct)
+    {
+        var versions = new Dictionary<(string Type, string Id), int>();
+        foreach (var chunk in keys.Distinct().Chunk(KeysPerStatement))
+        {
+            await using var cmd = tx.Connection!.CreateCommand();
+            cmd.Transaction = tx;
+            var where = new System.Text.StringBuilder();
+            var n = 0;
+            foreach (var group in chunk.GroupBy(k => k.Type))
+            {
+                if (where.Length > 0) where.Append(" OR ");
+                where.Append($"(resource_type = @t{n} AND id IN (");
+                Add(cmd, $"@t{n}", group.Key);
+                var first = true;
+                foreach (var (_, id) in group)
+                {
+                    where.Append(first ? $"@i{n}" : $", @i{n}");
+                    Add(cmd, $"@i{n}", id);
+                    n++;
+                    first = false;
+                }
+                where.Append("))");
+            }
+            cmd.CommandText = $"SELECT resource_type, id, version_id FROM {_resource} WHERE {where}" +
+                              (db.Provider == DatabaseProvider.PostgreSql ? " FOR UPDATE" : "");
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) versions[(reader.GetString(0), reader.GetString(1))] = reader.GetInt32(2);
+        }
+        return versions;
+    }
+
+    private const int KeysPerStatement = 500;
+
+    /// <summary>
     /// Stores a version: the current row (inserted or replaced), a history row, and the index rows rebuilt from the
     /// resource. Everything runs in <paramref name="tx"/>, so a failure leaves nothing behind.
     /// </summary>
-    public async Task SaveAsync(DbTransaction tx, string type, string id, int version, DateTime lastUpdated, byte[] json, bool exists, CancellationToken ct)
-    {
-        var connection = tx.Connection ?? throw new InvalidOperationException("The transaction has no connection.");
-        IndexRows rows;
-        using (var doc = JsonDocument.Parse(json)) rows = SearchIndexer.Extract(type, doc.RootElement);
+    public Task SaveAsync(DbTransaction tx, string type, string id, int version, DateTime lastUpdated, byte[] json, bool exists, CancellationToken ct) =>
+        SaveManyAsync(tx, [new ResourceWrite(type, id, version, lastUpdated, json, exists)], ct);
 
-        // One command, one round trip: the current row, its history row and every index row. On a network database
-        // (PostgreSQL) a statement per index row costs a round trip each, and a patient has dozens of them.
-        await using var cmd = connection.CreateCommand();
-        cmd.Transaction = tx;
-        var sql = new System.Text.StringBuilder(1024);
-        sql.Append(exists
-            ? $"UPDATE {_resource} SET version_id = @v, last_updated = @u, deleted = @d, json = @j WHERE resource_type = @t AND id = @i;"
-            : $"INSERT INTO {_resource} (resource_type, id, version_id, last_updated, deleted, json) VALUES (@t, @i, @v, @u, @d, @j);");
-        sql.Append($"INSERT INTO {_history} (resource_type, id, version_id, last_updated, deleted, json) VALUES (@t, @i, @v, @u, @d, @j);");
-        AddVersion(cmd, type, id, version, lastUpdated, json);
-        if (exists)
-            foreach (var table in (string[])[_token, _string, _date, _reference])
-                sql.Append($"DELETE FROM {table} WHERE resource_type = @t AND resource_id = @i;");
-        var n = 0;
-        void Rows(string table, string columns, IEnumerable<(string Param, object B, object? C)> rows)
+    /// <summary>
+    /// Stores several versions (see <see cref="SaveAsync"/>) as one <see cref="SqlBatch"/>: on PostgreSQL a registration's
+    /// patient and coverages are one round trip, where one command per resource plus a version lookup each took four.
+    /// </summary>
+    public async Task SaveManyAsync(DbTransaction tx, IReadOnlyList<ResourceWrite> writes, CancellationToken ct)
+    {
+        var batch = new SqlBatch();
+        foreach (var w in writes)
         {
-            var first = true;
-            foreach (var (param, b, c) in rows)
-            {
-                sql.Append(first ? $"INSERT INTO {table} (resource_type, resource_id, {columns}) VALUES " : ", ");
-                sql.Append($"(@t, @i, @a{n}, @b{n}, @c{n})");
-                Add(cmd, $"@a{n}", param);
-                Add(cmd, $"@b{n}", b);
-                Add(cmd, $"@c{n}", c);
-                n++;
-                first = false;
-            }
-            if (!first) sql.Append(';');
+            IndexRows rows;
+            using (var doc = JsonDocument.Parse(w.Json)) rows = SearchIndexer.Extract(w.Type, doc.RootElement);
+            AppendWrite(batch, w, rows);
         }
-        Rows(_token, "param, system, code", rows.Tokens.Select(r => (r.Param, (object)r.System, (object?)r.Code)));
-        Rows(_string, "param, value, exact", rows.Strings.Select(r => (r.Param, (object)r.Value, (object?)r.Exact)));
-        Rows(_date, "param, low, high", rows.Dates.Select(r => (r.Param, (object)r.Low, (object?)r.High)));
-        Rows(_reference, "param, target_type, target_id", rows.References.Select(r => (r.Param, (object)r.TargetType, (object?)r.TargetId)));
-        cmd.CommandText = sql.ToString();
-        await cmd.ExecuteNonQueryAsync(ct);
+        await batch.ExecuteAsync(tx, ct);
+    }
+
+    /// <summary>
+    /// The current row, its history row and every index row of one version. Index rows go one multi-row INSERT per table:
+    /// a statement per index row costs a round trip each on PostgreSQL and a prepare each on SQLite, and a patient has dozens.
+    /// </summary>
+    private void AppendWrite(SqlBatch batch, ResourceWrite w, IndexRows rows)
+    {
+        var time = db.Provider == DatabaseProvider.Sqlite ? (object)FormatSqliteTime(w.LastUpdated) : w.LastUpdated;
+        SqlBatch.Statement Version(string sql) =>
+            batch.Add(sql).Parameter("@t", w.Type).Parameter("@i", w.Id).Parameter("@v", w.Version).Parameter("@u", time).Parameter("@d", false).Parameter("@j", w.Json);
+        Version(w.Exists
+            ? $"UPDATE {_resource} SET version_id = @v, last_updated = @u, deleted = @d, json = @j WHERE resource_type = @t AND id = @i"
+            : $"INSERT INTO {_resource} (resource_type, id, version_id, last_updated, deleted, json) VALUES (@t, @i, @v, @u, @d, @j)");
+        Version($"INSERT INTO {_history} (resource_type, id, version_id, last_updated, deleted, json) VALUES (@t, @i, @v, @u, @d, @j)");
+        if (w.Exists)
+            foreach (var table in (string[])[_token, _string, _date, _reference])
+                batch.Add($"DELETE FROM {table} WHERE resource_type = @t AND resource_id = @i").Parameter("@t", w.Type).Parameter("@i", w.Id);
+        void Rows(string table, string columns, IReadOnlyCollection<(string Param, object B, object? C)> values)
+        {
+            if (values.Count == 0) return;
+            var sql = new System.Text.StringBuilder($"INSERT INTO {table} (resource_type, resource_id, {columns}) VALUES ");
+            var statement = batch.Add("").Parameter("@t", w.Type).Parameter("@i", w.Id);
+            var n = 0;
+            foreach (var (param, b, c) in values)
+            {
+                sql.Append(n == 0 ? "" : ", ").Append($"(@t, @i, @a{n}, @b{n}, @c{n})");
+                statement.Parameter($"@a{n}", param).Parameter($"@b{n}", b).Parameter($"@c{n}", c);
+                n++;
+            }
+            statement.Sql = sql.ToString();
+        }
+        Rows(_token, "param, system, code", rows.Tokens.Select(r => (r.Param, (object)r.System, (object?)r.Code)).ToList());
+        Rows(_string, "param, value, exact", rows.Strings.Select(r => (r.Param, (object)r.Value, (object?)r.Exact)).ToList());
+        Rows(_date, "param, low, high", rows.Dates.Select(r => (r.Param, (object)r.Low, (object?)r.High)).ToList());
+        Rows(_reference, "param, target_type, target_id", rows.References.Select(r => (r.Param, (object)r.TargetType, (object?)r.TargetId)).ToList());
     }
 
     public async Task<(IReadOnlyList<byte[]> Resources, int Total)> SearchAsync(SqlSearch search, int offset, int count, CancellationToken ct)
@@ -168,16 +222,6 @@ internal sealed class FhirStore(DatabaseOptions db)
     }
 
     public SqlSearchBuilder NewSearch(string type) => new(type, _token, _string, _date, _reference);
-
-    private void AddVersion(DbCommand cmd, string type, string id, int version, DateTime lastUpdated, byte[] json)
-    {
-        Add(cmd, "@t", type);
-        Add(cmd, "@i", id);
-        Add(cmd, "@v", version);
-        Add(cmd, "@u", db.Provider == DatabaseProvider.Sqlite ? FormatSqliteTime(lastUpdated) : lastUpdated);
-        Add(cmd, "@d", false);
-        Add(cmd, "@j", json);
-    }
 
     /// <summary>The text form EF Core's SQLite provider uses for DateTime, so that EF and raw SQL agree.</summary>
     private static string FormatSqliteTime(DateTime utc) =>

@@ -11,20 +11,44 @@ namespace Meridian.Fhir.Store;
 /// </summary>
 internal sealed class PatientProjection(FhirStore store) : IPatientChangeObserver
 {
-    public async Task OnPatientSavedAsync(PatientSnapshot patient, DbTransaction transaction, CancellationToken ct)
+    private sealed record Item(string Type, string Id, int Version, DateTimeOffset LastUpdated, Func<byte[]> Render);
+
+    public Task OnPatientSavedAsync(PatientSnapshot patient, DbTransaction transaction, CancellationToken ct) =>
+        OnPatientsSavedAsync([patient], transaction, ct);
+
+    /// <summary>
+    /// A patient and its coverages (or a whole batch of them) in two statements: one version lookup, one save
+    /// (see <see cref="FhirStore.SaveManyAsync"/>).
+    /// </summary>
+    public Task OnPatientsSavedAsync(IReadOnlyList<PatientSnapshot> patients, DbTransaction transaction, CancellationToken ct)
     {
-        await UpsertAsync(transaction, "Patient", patient.Id.ToString(), patient.Version, patient.LastUpdated, () => PatientMapper.Render(patient), ct);
-        foreach (var coverage in patient.Coverages) await OnCoverageSavedAsync(coverage, transaction, ct);
+        var items = new List<Item>(patients.Count * 2);
+        foreach (var patient in patients)
+        {
+            items.Add(new Item("Patient", patient.Id.ToString(), patient.Version, patient.LastUpdated, () => PatientMapper.Render(patient)));
+            items.AddRange(patient.Coverages.Select(CoverageItem));
+        }
+        return UpsertAsync(transaction, items, ct);
     }
 
     public Task OnCoverageSavedAsync(CoverageSnapshot coverage, DbTransaction transaction, CancellationToken ct) =>
-        UpsertAsync(transaction, "Coverage", coverage.Id.ToString(), coverage.Version, coverage.LastUpdated, () => CoverageMapper.Render(coverage), ct);
+        UpsertAsync(transaction, [CoverageItem(coverage)], ct);
 
-    private async Task UpsertAsync(DbTransaction tx, string type, string id, int version, DateTimeOffset lastUpdated, Func<byte[]> render, CancellationToken ct)
+    private static Item CoverageItem(CoverageSnapshot c) =>
+        new("Coverage", c.Id.ToString(), c.Version, c.LastUpdated, () => CoverageMapper.Render(c));
+
+    private async Task UpsertAsync(DbTransaction tx, IReadOnlyList<Item> items, CancellationToken ct)
     {
-        var current = await store.CurrentVersionForUpdateAsync(tx, type, id, ct);
-        // Idempotent: the same snapshot may be reported twice (a patient save also reports its coverages).
-        if (current is { } c && c >= version) return;
-        await store.SaveAsync(tx, type, id, version, lastUpdated.UtcDateTime, render(), exists: current is not null, ct);
+        var current = await store.CurrentVersionsForUpdateAsync(tx, items.Select(i => (i.Type, i.Id)).ToList(), ct);
+        var writes = new List<ResourceWrite>(items.Count);
+        // The same resource reported twice in one call is stored once, at its highest version.
+        foreach (var item in items.GroupBy(i => (i.Type, i.Id)).Select(g => g.MaxBy(i => i.Version)!))
+        {
+            var exists = current.TryGetValue((item.Type, item.Id), out var version);
+            // Idempotent: the same snapshot may be reported twice (a patient save also reports its coverages).
+            if (exists && version >= item.Version) continue;
+            writes.Add(new ResourceWrite(item.Type, item.Id, item.Version, item.LastUpdated.UtcDateTime, item.Render(), exists));
+        }
+        if (writes.Count > 0) await store.SaveManyAsync(tx, writes, ct);
     }
 }

@@ -21,7 +21,7 @@ internal sealed class SchedulingDbContext(DbContextOptions<SchedulingDbContext> 
     public DbSet<AppointmentEvent> Events => Set<AppointmentEvent>();
     public DbSet<AppointmentSeries> Series => Set<AppointmentSeries>();
     public DbSet<WaitlistEntry> WaitlistEntries => Set<WaitlistEntry>();
-    public DbSet<Opening> Openings => Set<Opening>();
+    public DbSet<FreedTime> Openings => Set<FreedTime>();
     public DbSet<WaitlistOffer> Offers => Set<WaitlistOffer>();
     public DbSet<ReminderRule> ReminderRules => Set<ReminderRule>();
     public DbSet<ReminderLog> ReminderLogs => Set<ReminderLog>();
@@ -183,7 +183,7 @@ internal sealed class SchedulingDbContext(DbContextOptions<SchedulingDbContext> 
             e.HasIndex(x => x.PatientId);
             e.HasOne<AppointmentType>().WithMany().HasForeignKey(x => x.AppointmentTypeId).OnDelete(DeleteBehavior.Restrict);
         });
-        modelBuilder.Entity<Opening>(e =>
+        modelBuilder.Entity<FreedTime>(e =>
         {
             e.ToTable("opening");
             e.HasKey(x => x.Id);
@@ -207,7 +207,7 @@ internal sealed class SchedulingDbContext(DbContextOptions<SchedulingDbContext> 
             e.HasIndex(x => x.OpeningId);
             e.HasIndex(x => x.EntryId);
             e.HasIndex(x => new { x.State, x.ExpiresAt });
-            e.HasOne<Opening>().WithMany().HasForeignKey(x => x.OpeningId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<FreedTime>().WithMany().HasForeignKey(x => x.OpeningId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<WaitlistEntry>().WithMany().HasForeignKey(x => x.EntryId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<ReminderRule>(e =>

@@ -52,10 +52,10 @@ internal static class WaitlistStates
 }
 
 /// <summary>
-/// Time that became free (a cancellation, a reschedule away), recorded in the transaction that freed it.
+/// An opening: time that became free (a cancellation, a reschedule away), recorded in the transaction that freed it.
 /// open → filled (an offer was accepted) | gone (someone else booked it) | closed (too close to its start, or nobody matched in time).
 /// </summary>
-internal sealed class Opening
+internal sealed class FreedTime
 {
     public Guid Id { get; set; }
     public Guid ProviderId { get; set; }

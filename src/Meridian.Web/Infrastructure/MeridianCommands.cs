@@ -42,7 +42,7 @@ internal static class MeridianCommands
             case "schema-script":
                 // Developer aid for writing migrations by hand: the DDL EF Core expects for every module on this provider.
                 foreach (var type in new[] { typeof(Meridian.Audit.AuditModule), typeof(Meridian.Identity.IdentityModule), typeof(Meridian.Patients.PatientsModule),
-                             typeof(Meridian.Fhir.FhirModule), typeof(Meridian.Scheduling.SchedulingModule) })
+                             typeof(Meridian.Fhir.FhirModule), typeof(Meridian.Scheduling.SchedulingModule), typeof(Meridian.Messaging.MessagingModule) })
                     foreach (var ctxType in type.Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(DbContext)) && !t.IsAbstract))
                     {
                         var ctx = (DbContext)sp.GetRequiredService(ctxType);

@@ -52,8 +52,8 @@ public sealed record X12Acknowledgment(
         ArgumentNullException.ThrowIfNull(interchange);
         var result = new List<X12Acknowledgment>();
         foreach (var ta1 in interchange.InterchangeAcknowledgments)
-            result.Add(new X12Acknowledgment(X12AcknowledgmentKind.Interchange, Code(Ta1Codes, ta1[4], "TA104"), ta1[1], null,
-                ta1.Has(5) ? Code(Ta1Notes, ta1[5], "TA105") : null, []));
+            result.Add(new X12Acknowledgment(X12AcknowledgmentKind.Interchange, Code(Ta1Codes, ta1[4], "I17"), ta1[1], null,
+                ta1.Has(5) ? Code(Ta1Notes, ta1[5], "I18") : null, []));
         foreach (var set in interchange.TransactionSets.Where(t => t.Id == "999"))
             result.Add(Read999(set));
         return result;
@@ -71,7 +71,7 @@ public sealed record X12Acknowledgment(
         void CloseSegment()
         {
             if (ik3 is null) return;
-            segmentErrors.Add(new X12SegmentError(ik3[1], Int(ik3, 2), ik3.Optional(3), ik3.Has(4) ? Code(SegmentErrors, ik3[4], "IK304") : null, elementErrors));
+            segmentErrors.Add(new X12SegmentError(ik3[1], Int(ik3, 2), ik3.Optional(3), ik3.Has(4) ? Code(SegmentErrors, ik3[4], "620") : null, elementErrors));
             ik3 = null;
             elementErrors = [];
         }
@@ -97,15 +97,15 @@ public sealed record X12Acknowledgment(
                     elementErrors.Add(new X12ElementError(
                         s.Component(1, 1) is { Length: > 0 } p ? Int(p, s, "IK401") : null,
                         s.Component(1, 2) is { Length: > 0 } c ? Int(c, s, "IK401-2") : null,
-                        s.Optional(2), Code(ElementErrors, s[3], "IK403"), s.Optional(4)));
+                        s.Optional(2), Code(ElementErrors, s[3], "621"), s.Optional(4)));
                     break;
                 case "CTX":
                     break; // context for a business-unit or segment error; the IK3/IK4 already locate it
                 case "IK5":
                     if (ak2 is null) throw new X12FormatException("IK5 without an AK2 transaction set response", s);
                     CloseSegment();
-                    var syntax = Enumerable.Range(2, 5).Where(s.Has).Select(i => Code(TransactionErrors, s[i], $"IK5{i:00}")).ToList();
-                    transactions.Add(new X12TransactionAcknowledgment(ak2[1], ak2[2], ak2.Optional(3), Code(AcknowledgmentCodes, s[1], "IK501"), syntax, segmentErrors));
+                    var syntax = Enumerable.Range(2, 5).Where(s.Has).Select(i => Code(TransactionErrors, s[i], "618")).ToList();
+                    transactions.Add(new X12TransactionAcknowledgment(ak2[1], ak2[2], ak2.Optional(3), Code(AcknowledgmentCodes, s[1], "717"), syntax, segmentErrors));
                     ak2 = null;
                     segmentErrors = [];
                     break;
@@ -119,7 +119,7 @@ public sealed record X12Acknowledgment(
         if (ak1 is null) throw new X12FormatException("the 999 has no AK1 functional group response header", set.Header);
         if (ak2 is not null) throw new X12FormatException("the 999 transaction set response has no IK5", ak2);
         if (ak9 is null) throw new X12FormatException("the 999 has no AK9 functional group response trailer", set.Trailer);
-        return new X12Acknowledgment(X12AcknowledgmentKind.Implementation, Code(AcknowledgmentCodes, ak9[1], "AK901"), ak1[2], ak1[1], null, transactions);
+        return new X12Acknowledgment(X12AcknowledgmentKind.Implementation, Code(AcknowledgmentCodes, ak9[1], "715"), ak1[2], ak1[1], null, transactions);
     }
 
     private static int Int(X12Segment s, int element) => Int(s[element], s, $"{s.Id}{element:00}");
@@ -127,8 +127,9 @@ public sealed record X12Acknowledgment(
     private static int Int(string value, X12Segment s, string name) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw new X12FormatException($"{name} \"{value}\" is not a number", s);
 
-    private static Coding Code(FrozenDictionary<string, string> names, string code, string element) =>
-        new($"urn:x12:{element}", code, names.GetValueOrDefault(code));
+    /// <summary>A code of an X12 data element (by its number), named as in <see cref="Eligibility.EligibilityCodes"/>.</summary>
+    private static Coding Code(FrozenDictionary<string, string> names, string code, string dataElement) =>
+        new($"urn:x12:element:{dataElement}", code, names.GetValueOrDefault(code));
 
     // TA104 Interchange Acknowledgment Code (DE I17).
     private static readonly FrozenDictionary<string, string> Ta1Codes = new Dictionary<string, string>

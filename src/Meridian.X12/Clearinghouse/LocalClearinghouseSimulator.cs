@@ -78,7 +78,7 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
         IReadOnlyList<ReceivedEligibilityInquiry> inquiries;
         try
         {
-            inquiries = Eligibility270Parser.Parse(request270, today);
+            inquiries = Eligibility270Parser.Parse(interchange, today);
         }
         catch (X12FormatException e)
         {
@@ -91,7 +91,7 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
 
     private string Ta1(X12Segment isa, string note)
     {
-        var w = new X12Writer();
+        var w = new X12Writer(ReplyDelimiters(isa.Delimiters));
         w.BeginInterchange(new X12InterchangeHeader(
             new EdiParty(isa[7], isa[8].TrimEnd()), new EdiParty(isa[5], isa[6].TrimEnd()), ControlNumber(isa[13]), time.GetLocalNow(),
             isa[15] == "T" ? X12Usage.Test : X12Usage.Production));
@@ -104,7 +104,7 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
     private string Reject999(X12Interchange interchange, X12FormatException error)
     {
         var now = time.GetLocalNow();
-        var w = new X12Writer();
+        var w = new X12Writer(ReplyDelimiters(interchange.Delimiters));
         w.BeginInterchange(Reply(interchange, now));
         foreach (var group in interchange.Groups)
         {
@@ -155,6 +155,17 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
             ControlNumber(to.ControlNumber), now, to.IsTest ? X12Usage.Test : X12Usage.Production);
     }
 
+    /// <summary>
+    /// Answers use the request's delimiters, so that every value echoed from it can be written; a request without a
+    /// repetition separator gets the first of ^ ! | that it does not use.
+    /// </summary>
+    private static X12Delimiters ReplyDelimiters(X12Delimiters request)
+    {
+        if (request.Repetition != X12Delimiters.NoRepetition) return request;
+        var repetition = new[] { '^', '!', '|' }.First(c => !request.IsDelimiter(c));
+        return request with { Repetition = repetition };
+    }
+
     private static int ControlNumber(string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 999_999_999 ? n : 1;
 
@@ -163,7 +174,7 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
     private string Write271(X12Interchange interchange, IReadOnlyList<ReceivedEligibilityInquiry> inquiries, DateOnly today)
     {
         var now = time.GetLocalNow();
-        var w = new X12Writer();
+        var w = new X12Writer(ReplyDelimiters(interchange.Delimiters));
         w.BeginInterchange(Reply(interchange, now));
         foreach (var group in interchange.Groups)
         {
@@ -171,7 +182,7 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
             w.BeginGroup("HB", ControlNumber(group.ControlNumber), Eligibility270Builder.Implementation, now);
             foreach (var set in group.TransactionSets)
             {
-                var received = inquiries.Where(i => i.Transaction.ControlNumber == set.ControlNumber).ToList();
+                var received = inquiries.Where(i => i.Transaction == set).ToList(); // parsed from this very interchange object
                 w.BeginTransaction("271", set.ControlNumber, Eligibility270Builder.Implementation);
                 // BHT02 11 response; BHT03 returns the 270's BHT03 so the submitter can match the answer.
                 w.Segment("BHT", "0022", "11", received.FirstOrDefault()?.SubmitterReference, D8(DateOnly.FromDateTime(now.DateTime)),
@@ -370,11 +381,12 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
         _ => null,
     };
 
-    /// <summary>Echoed text, cut to what the simulator can write (no delimiters, printable ASCII).</summary>
+    /// <summary>Echoed text as the simulator writes it back: trimmed, printable ASCII (the answer uses the request's
+    /// delimiters, so a value read from the request cannot hold one).</summary>
     private static string? Text(string? value)
     {
         if (string.IsNullOrWhiteSpace(value)) return null;
-        var clean = new string(value.Trim().Where(c => c is >= ' ' and <= '~' && !X12Delimiters.Default.IsDelimiter(c)).ToArray());
+        var clean = new string(value.Trim().Where(c => c is >= ' ' and <= '~').ToArray());
         return clean.Length == 0 ? null : clean;
     }
 

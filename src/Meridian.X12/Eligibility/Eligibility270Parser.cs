@@ -20,17 +20,16 @@ public static class Eligibility270Parser
 {
     /// <param name="processingDate">The date used when the inquiry sends no DTP*291: the guide has the information
     /// source answer for its processing date then.</param>
-    public static IReadOnlyList<ReceivedEligibilityInquiry> Parse(string x12, DateOnly processingDate)
+    public static IReadOnlyList<ReceivedEligibilityInquiry> Parse(string x12, DateOnly processingDate) =>
+        X12Reader.ReadAll(x12).SelectMany(i => Parse(i, processingDate)).ToList();
+
+    /// <summary>Reads the inquiries of an interchange already read (and envelope-checked) by <see cref="X12Reader"/>.</summary>
+    public static IReadOnlyList<ReceivedEligibilityInquiry> Parse(X12Interchange interchange, DateOnly processingDate)
     {
-        var result = new List<ReceivedEligibilityInquiry>();
-        foreach (var interchange in X12Reader.ReadAll(x12))
-        {
-            if (!interchange.TransactionSets.Any())
-                throw new X12FormatException($"interchange {interchange.ControlNumber} holds no transaction set (expected a 270)", interchange.Trailer);
-            foreach (var set in interchange.TransactionSets)
-                result.AddRange(ReadTransaction(interchange, set, processingDate));
-        }
-        return result;
+        ArgumentNullException.ThrowIfNull(interchange);
+        if (!interchange.TransactionSets.Any())
+            throw new X12FormatException($"interchange {interchange.ControlNumber} holds no transaction set (expected a 270)", interchange.Trailer);
+        return interchange.TransactionSets.SelectMany(set => ReadTransaction(interchange, set, processingDate)).ToList();
     }
 
     private static IEnumerable<ReceivedEligibilityInquiry> ReadTransaction(X12Interchange interchange, X12TransactionSet set, DateOnly processingDate)

@@ -457,6 +457,8 @@ public abstract class MessagingTests<TApp>(TApp app) : IClassFixture<TApp> where
         var only = Assert.Single(found);
         Assert.Equal(to, only.To);
         Assert.Single(await HistoryAsync(app, first));
+        // Keys are compared exactly, case included (SQLite's LIKE alone would ignore case).
+        Assert.Empty(await app.WithScopeAsync(sp => sp.GetRequiredService<IMessageOutbox>().FindAsync(new MessageQuery(CorrelationKeyPrefix: key.ToUpperInvariant()))));
     }
 
     [Fact]

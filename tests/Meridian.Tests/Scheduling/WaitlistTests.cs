@@ -263,6 +263,36 @@ public abstract class WaitlistTests<TApp> : IClassFixture<TApp> where TApp : Mer
     }
 
     [Fact]
+    public async Task The_front_desk_adds_a_patient_on_the_waitlist_page_and_sees_the_entry_and_its_offers()
+    {
+        var s = await CancelledMorningAsync();
+        await OfferPassAsync();
+        var page = await PageClient.SignedInAsync(_app, Meridian.SharedKernel.Security.Roles.FrontDesk);
+        var newcomer = await PatientAsync(s.Desk);
+
+        using var missing = await page.PostFormAsync("/schedule/waitlist", "add-waitlist", [new("Add.AppointmentTypeId", s.Practice.TypeId), new("Add.Priority", "1")]);
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Contains("Choose the patient from the suggestions", await missing.Content.ReadAsStringAsync());
+
+        using var added = await page.PostFormAsync("/schedule/waitlist", "add-waitlist",
+        [
+            new("Add.PatientId", newcomer), new("Add.AppointmentTypeId", s.Practice.TypeId), new("Add.Weekdays", "Friday"),
+            new("Add.WindowStart", "08:00"), new("Add.WindowEnd", "12:00"), new("Add.Priority", "3"), new("Add.Channel", "email"),
+        ]);
+        var html = await added.Content.ReadAsStringAsync();
+        Assert.True(added.StatusCode == HttpStatusCode.OK, html);
+        Assert.Contains("is on the waitlist", html);
+        Assert.Contains("Fri", html);
+        Assert.Contains("data-typeahead-pick=\"patient-id\"", html);
+        // The offer made to the best match shows with its state.
+        Assert.Contains("pending", await page.GetPageAsync("/schedule/waitlist"));
+        var entries = await (await s.Desk.GetAsync($"/api/scheduling/waitlist?appointmentTypeId={s.Practice.TypeId}&state=waiting")).ExpectAsync(HttpStatusCode.OK);
+        var entry = Assert.Single(entries.EnumerateArray(), e => e.GetProperty("patientId").GetString() == newcomer);
+        Assert.Equal(3, entry.GetProperty("priority").GetInt32());
+        Assert.Equal("email", entry.GetProperty("channel").GetString());
+    }
+
+    [Fact]
     public async Task Bad_waitlist_entries_get_400_and_nothing_is_stored()
     {
         var (admin, desk) = await ClientsAsync(_app);

@@ -153,8 +153,10 @@ internal sealed partial class MessageOutbox(
         }
         if (query.CorrelationKeyPrefix is { Length: > 0 } prefix)
         {
+            // LIKE can use an index; the substring comparison makes the match exact (SQLite's LIKE ignores ASCII case).
             var pattern = prefix.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-            q = q.Where(m => EF.Functions.Like(m.CorrelationKey, pattern, "\\"));
+            var length = prefix.Length;
+            q = q.Where(m => EF.Functions.Like(m.CorrelationKey, pattern, "\\") && m.CorrelationKey.Substring(0, length) == prefix);
         }
         if (query.CreatedFrom is { } from)
         {

@@ -130,6 +130,8 @@ internal sealed class MessageSender(
         // SKIP LOCKED: rows another sender is claiming right now are passed over, not waited for.
         var claimSql = $"SELECT * FROM {ModuleDatabase.QualifiedTable(database.Provider, MessagingDbContext.Schema, "message")} " +
                        "WHERE next_attempt_at <= {0} ORDER BY next_attempt_at LIMIT {1} FOR UPDATE SKIP LOCKED";
+        // A plain read first: an idle pass takes no write lock (on SQLite the whole database's).
+        if (!await db.Messages.AnyAsync(m => m.NextAttemptAt <= now, ct)) return (0, []);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var due = database.Provider == DatabaseProvider.PostgreSql
             ? await db.Messages.FromSqlRaw(claimSql, now, batch).ToListAsync(ct)

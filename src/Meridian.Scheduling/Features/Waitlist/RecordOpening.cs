@@ -18,7 +18,7 @@ internal sealed class RecordOpening(SchedulingDbContext db, TimeProvider time, W
         var now = time.GetUtcNow().UtcDateTime;
         if (startUtc <= now) return;
         await using var context = SchedulingContexts.On(db, transaction);
-        context.Openings.Add(new Opening
+        context.Openings.Add(new FreedTime
         {
             Id = TypedIds.NewGuid(time), ProviderId = freed.ProviderId, LocationId = freed.LocationId, StartUtc = startUtc, EndUtc = endUtc,
             SourceAppointmentId = freed.Id, SourcePatientId = freed.PatientId, CreatedAt = now, UpdatedAt = now,

@@ -213,7 +213,7 @@ internal sealed class WaitlistOffers(
     /// Waiting entries the opening suits, best first: priority (1 before 3), then the longest wait. A type fits when the
     /// provider offers it and it is no longer than the freed time; the patient must be free then.
     /// </summary>
-    private async Task<List<(WaitlistEntry Entry, AppointmentType Type)>> CandidatesAsync(Opening opening, NodaTime.DateTimeZone zone, HashSet<Guid> alreadyOffered, CancellationToken ct)
+    private async Task<List<(WaitlistEntry Entry, AppointmentType Type)>> CandidatesAsync(FreedTime opening, NodaTime.DateTimeZone zone, HashSet<Guid> alreadyOffered, CancellationToken ct)
     {
         var length = (opening.EndUtc - opening.StartUtc).TotalMinutes;
         var types = (await db.AppointmentTypes.AsNoTracking().Include(t => t.Providers).Where(t => t.Active && t.DurationMinutes <= length).ToListAsync(ct))
@@ -243,7 +243,7 @@ internal sealed class WaitlistOffers(
         return s.QuietStart > s.QuietEnd ? t >= s.QuietStart || t < s.QuietEnd : t >= s.QuietStart && t < s.QuietEnd;
     }
 
-    internal void Close(Opening opening, string state, string detail)
+    internal void Close(FreedTime opening, string state, string detail)
     {
         opening.State = state;
         opening.Detail = detail;
