@@ -229,6 +229,7 @@ internal sealed record LoadResult(long Count, long Errors, double PerSecond, dou
 internal static class Load
 {
     public static TimeSpan WarmUp { get; set; } = TimeSpan.FromSeconds(10);
+    private static int _shownFailure;
 
     public static Task<LoadResult> RunAsync(HttpClient client, Func<int, string> url, int concurrency, TimeSpan duration) =>
         RunCoreAsync(async i =>
@@ -242,6 +243,9 @@ internal static class Load
         {
             using var content = new StringContent(body(i), Encoding.UTF8, "application/json");
             using var r = await client.PostAsync(url, content);
+            // The first refusal is shown, so a failure rate in the report can be explained.
+            if (!r.IsSuccessStatusCode && Interlocked.Exchange(ref _shownFailure, 1) == 0)
+                Console.WriteLine($"  first failed request #{i}: {(int)r.StatusCode} {await r.Content.ReadAsStringAsync()}");
             return r.IsSuccessStatusCode;
         }, concurrency, duration);
 

@@ -43,7 +43,7 @@ internal static class SchedulingBench
         {
             var db = sp.GetRequiredService<SchedulingDbContext>();
             var ps = await db.Providers.AsNoTracking().OrderBy(p => p.Name).Select(p => p.Id).ToListAsync();
-            var types = await db.AppointmentTypes.AsNoTracking().ToListAsync();
+            var types = await db.AppointmentTypes.AsNoTracking().Include(t => t.Providers).ToListAsync();
             var rules = await db.Templates.AsNoTracking().Include(t => t.Rules).ToListAsync();
             return (ps, types, rules);
         });
@@ -70,19 +70,29 @@ internal static class SchedulingBench
         var zone = Zones.Get(SchedulingDemoSeeder.Zone);
         var where = setup.rules.SelectMany(t => t.Rules.Where(r => r.Kind == "open").Select(r => (t.ProviderId, r.Weekday, t.LocationId)))
             .ToDictionary(x => (x.ProviderId, x.Weekday), x => x.LocationId);
-        var bookingDays = Enumerable.Range(60, 400).Select(d => today.AddDays(d)).Where(d => d.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday)).ToList();
+        var bookingDays = Enumerable.Range(60, 640).Select(d => today.AddDays(d)).Where(d => d.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday)).ToList();
+        // Bookable patients only (the seeded population includes deceased patients, whom booking refuses), and the
+        // providers who offer the type (the nurse does not see follow-ups).
+        var bookable = new List<Guid>();
+        foreach (var chunk in patientIds.Chunk(1_000))
+            bookable.AddRange(await app.WithScopeAsync(async sp => (await sp.GetRequiredService<IPatientDirectory>()
+                .FindManyAsync(chunk.Select(id => new PatientId(id)).ToList())).Where(p => p.Details.DeceasedDate is null).Select(p => p.Id.Value).ToList()));
+        var offering = followUp.Providers.Select(p => p.ProviderId).ToHashSet();
+        var bookingProviders = setup.ps.Where(offering.Contains).ToList();
         string Body(int i)
         {
-            // 24 twenty-minute slots a day per provider (08:00–12:00, 13:00–17:00).
-            var provider = setup.ps[i % providers];
-            var slot = i / providers;
-            var day = bookingDays[(slot / 24) % bookingDays.Count];
+            // 24 twenty-minute slots a day per provider (08:00–12:00, 13:00–17:00). Warm-up requests (numbered from
+            // 5,000,000 by the load runner) book a later stretch of days than the measured ones, so none collide.
+            if (i >= 5_000_000) i = i - 5_000_000 + 100_000;
+            var provider = bookingProviders[i % bookingProviders.Count];
+            var slot = i / bookingProviders.Count;
+            var day = bookingDays[slot / 24];
             var s = slot % 24;
             var time = new TimeOnly(s < 12 ? 8 : 13, 0).AddMinutes(20 * (s % 12));
             var start = Zones.ToUtc(day, time, zone);
             return JsonSerializer.Serialize(new
             {
-                patientId = patientIds[i % patientIds.Count], providerId = provider, locationId = where[(provider, day.DayOfWeek)],
+                patientId = bookable[i % bookable.Count], providerId = provider, locationId = where[(provider, day.DayOfWeek)],
                 appointmentTypeId = followUp.Id, start = new DateTimeOffset(start),
             });
         }

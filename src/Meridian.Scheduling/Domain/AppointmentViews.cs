@@ -59,6 +59,23 @@ internal sealed class AppointmentViews(SchedulingDbContext db, IPatientDirectory
         var checks = (await db.EligibilityChecks.AsNoTracking().Where(c => c.AppointmentId != null && ids.Contains(c.AppointmentId.Value) && c.Status != "Pending")
             .ToListAsync(ct)).GroupBy(c => c.AppointmentId!.Value).ToDictionary(g => g.Key, g => g.MaxBy(c => c.Id)!);
         var people = (await patients.FindManyAsync(list.Select(a => new PatientId(a.PatientId)).Distinct().ToList(), ct)).ToDictionary(p => p.Id.Value);
+        return Build(list, providers, locations, types, resources, checks, people);
+    }
+
+    /// <summary>
+    /// Views of appointments just booked, from the rows the booking already loaded: no second round of lookups on the
+    /// booking hot path (a new appointment has no eligibility check yet).
+    /// </summary>
+    public static List<AppointmentView> ForNew(IReadOnlyList<Appointment> booked, Provider provider, Location location, AppointmentType type,
+        IEnumerable<Resource> resources, PatientSnapshot? patient) =>
+        Build(booked, new Dictionary<Guid, Provider> { [provider.Id] = provider }, new Dictionary<Guid, Location> { [location.Id] = location },
+            new Dictionary<Guid, AppointmentType> { [type.Id] = type }, resources.DistinctBy(r => r.Id).ToDictionary(r => r.Id), new Dictionary<Guid, EligibilityCheck>(),
+            patient is null ? new Dictionary<Guid, PatientSnapshot>() : new Dictionary<Guid, PatientSnapshot> { [patient.Id.Value] = patient });
+
+    private static List<AppointmentView> Build(IReadOnlyList<Appointment> list, IReadOnlyDictionary<Guid, Provider> providers,
+        IReadOnlyDictionary<Guid, Location> locations, IReadOnlyDictionary<Guid, AppointmentType> types, IReadOnlyDictionary<Guid, Resource> resources,
+        IReadOnlyDictionary<Guid, EligibilityCheck> checks, IReadOnlyDictionary<Guid, PatientSnapshot> people)
+    {
         return list.Select(a =>
         {
             var location = locations[a.LocationId];

@@ -40,7 +40,8 @@ internal static class SlotRules
     }
 
     public static async Task<SlotProblem> CheckAsync(SchedulingDbContext db, AvailabilityWindow window, Guid providerId, Guid patientId,
-        DateTime start, DateTime end, Resource? resource, string? pool, Location location, IReadOnlyCollection<Guid> excluding, CancellationToken ct)
+        DateTime start, DateTime end, Resource? resource, string? pool, Location location, IReadOnlyCollection<Guid> excluding, CancellationToken ct,
+        IReadOnlyList<Resource>? poolRooms = null)
     {
         var conflicts = await BookingRules.FindConflictsAsync(db, providerId, patientId, resource?.Id, start, end, excluding, ct);
         var outside = !window.Contains(start, end);
@@ -48,8 +49,7 @@ internal static class SlotRules
         string? noFree = null;
         if (resource is null && pool is not null)
         {
-            var candidates = await db.Resources.AsNoTracking().Where(x => x.LocationId == location.Id && x.Kind == pool && x.Active)
-                .OrderBy(x => x.Name).Select(x => x.Id).ToListAsync(ct);
+            var candidates = (poolRooms ?? await PoolAsync(db, location.Id, pool, ct)).Select(r => r.Id).ToList();
             var earliest = start - BookingRules.MaxLength;
             var busy = await db.Appointments.AsNoTracking()
                 .Where(a => a.ResourceId != null && candidates.Contains(a.ResourceId.Value) && a.StartUtc < end && a.StartUtc > earliest
@@ -60,6 +60,10 @@ internal static class SlotRules
         }
         return new SlotProblem(conflicts, outside, noFree, assigned);
     }
+
+    /// <summary>The active rooms (or equipment) of a kind at a location, in the order "any free room" picks them.</summary>
+    public static async Task<List<Resource>> PoolAsync(SchedulingDbContext db, Guid locationId, string kind, CancellationToken ct) =>
+        await db.Resources.AsNoTracking().Where(x => x.LocationId == locationId && x.Kind == kind && x.Active).OrderBy(x => x.Name).ToListAsync(ct);
 
     public static string OutsideHoursMessage(DateTime start, DateTimeZone zone, string provider) =>
         $"{provider} is not available at {Zones.ToLocal(start, zone):ddd d MMM HH:mm} (outside open hours, a block or a closure). " +

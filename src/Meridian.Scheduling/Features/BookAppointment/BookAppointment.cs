@@ -41,7 +41,6 @@ internal sealed class BookAppointmentHandler(
     SchedulingStore store,
     IPatientDirectory patients,
     IAuditTrail audit,
-    AppointmentViews views,
     ScheduleChanges changes,
     TimeProvider time)
 {
@@ -93,13 +92,16 @@ internal sealed class BookAppointmentHandler(
         v.ThrowIfInvalid();
 
         var (bookType, bookProvider, bookLocation) = (type!, provider!, location!);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
         var pool = bookType.RequiredKinds().FirstOrDefault();
+        // Reads that do not decide a conflict happen before the write transaction: on SQLite the transaction holds the
+        // database's single write turn, so only the conflict queries and the inserts run inside it.
+        var availability = await AvailabilityWindow.LoadAsync(db, bookProvider.Id, bookLocation, occurrences.Min(o => o.Start), occurrences.Max(o => o.End), ct);
+        var poolRooms = pool is null || resource is not null ? null : await SlotRules.PoolAsync(db, bookLocation.Id, pool, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
         await BookingRules.LockAsync(db, Holders(r.ProviderId, r.PatientId, resource?.Id, pool is null ? null : $"{r.LocationId}:{pool}"), ct);
         var booked = new List<Appointment>();
         var skipped = new List<SkippedOccurrence>();
         var now = store.UtcNow;
-        var availability = await AvailabilityWindow.LoadAsync(db, bookProvider.Id, bookLocation, occurrences.Min(o => o.Start), occurrences.Max(o => o.End), ct);
         Guid? seriesId = null;
         if (r.Recurrence is { } recurrence)
         {
@@ -115,7 +117,7 @@ internal sealed class BookAppointmentHandler(
         foreach (var (s, e) in occurrences)
         {
             index++;
-            var problem = await SlotRules.CheckAsync(db, availability, r.ProviderId, r.PatientId, s, e, resource, pool, bookLocation, [], ct);
+            var problem = await SlotRules.CheckAsync(db, availability, r.ProviderId, r.PatientId, s, e, resource, pool, bookLocation, [], ct, poolRooms);
             if (problem.OutsideHours && !r.AllowConflict)
             {
                 if (r.SkipConflictingOccurrences && occurrences.Count > 1) { skipped.Add(new(Zones.ToLocal(s, zone!), "outside open hours")); continue; }
@@ -152,7 +154,8 @@ internal sealed class BookAppointmentHandler(
             tx.GetDbTransaction(), ct);
         await tx.CommitAsync(ct);
         foreach (var a in booked) changes.Publish(new ScheduleChange(a.Id, a.LocationId, a.ProviderId, "booked", a.StartUtc, now));
-        return new BookingResult(await views.ManyAsync(booked, ct), skipped);
+        return new BookingResult(AppointmentViews.ForNew(booked, bookProvider, bookLocation, bookType,
+            (poolRooms ?? []).Concat(resource is null ? [] : [resource]), patient), skipped);
     }
 
     internal static IEnumerable<(string, Guid)> Holders(Guid provider, Guid patient, Guid? resource, string? pool)
