@@ -59,6 +59,13 @@ internal sealed class SchedulingStore(SchedulingDbContext db, ICurrentActor requ
         await db.AppointmentTypes.AsNoTracking().Include(t => t.Providers).FirstOrDefaultAsync(t => t.Id == id, ct)
         ?? throw new NotFoundException($"Appointment type {id} was not found.");
 
+    /// <summary>Saves; a row changed by someone else since it was read (version token) becomes the 412 the screen explains.</summary>
+    public async Task SaveAsync(CancellationToken ct)
+    {
+        try { await db.SaveChangesAsync(ct); }
+        catch (DbUpdateConcurrencyException) { throw Stale(); }
+    }
+
     public static PreconditionFailedException Stale() =>
         new("This appointment was changed by someone else since you opened it. Reload it and try again.");
 }

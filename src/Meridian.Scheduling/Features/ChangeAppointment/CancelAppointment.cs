@@ -72,8 +72,7 @@ internal sealed class CancelAppointmentHandler(
             t.UpdatedAt = now;
             store.History(t, to == AppointmentStatus.NoShow ? "no-show" : "cancelled", reason);
         }
-        try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateConcurrencyException) { throw SchedulingStore.Stale(); }
+        await store.SaveAsync(ct);
         var dbTx = tx.GetDbTransaction();
         await audit.RecordManyAsync(targets.Select(t => new AuditEntry(AuditAction.Update, "Appointment", t.Id.ToString(), t.PatientId.ToString(),
             Detail: to == AppointmentStatus.NoShow ? "no-show" : $"cancelled: {reason}")).ToList(), dbTx, ct);

@@ -85,8 +85,7 @@ internal sealed class RescheduleAppointmentHandler(
         a.Version++;
         a.UpdatedAt = store.UtcNow;
         store.History(a, "rescheduled", overridden ? $"{detail}; override: {SlotRules.Describe(problem)}" : detail);
-        try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateConcurrencyException) { throw SchedulingStore.Stale(); }
+        await store.SaveAsync(ct);
         var dbTx = tx.GetDbTransaction();
         await audit.RecordAsync(new AuditEntry(AuditAction.Update, "Appointment", a.Id.ToString(), a.PatientId.ToString(), Detail: "rescheduled " + detail), dbTx, ct);
         foreach (var listener in openings) await listener.OnTimeFreedAsync(a, oldStart, oldEnd, dbTx, ct);

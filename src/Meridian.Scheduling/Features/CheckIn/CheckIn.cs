@@ -60,8 +60,7 @@ internal sealed class CheckInHandler(SchedulingStore store, IAuditTrail audit, A
             r.CopayAmount is { } c ? $"copay ${c:0.00} {r.CopayMethod}" : null,
         }.OfType<string>());
         store.History(a, "checked-in", detail);
-        try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateConcurrencyException) { throw SchedulingStore.Stale(); }
+        await store.SaveAsync(ct);
         await audit.RecordAsync(new AuditEntry(AuditAction.Update, "Appointment", a.Id.ToString(), a.PatientId.ToString(), Detail: "checked in: " + detail), tx.GetDbTransaction(), ct);
         await tx.CommitAsync(ct);
         changes.Publish(new ScheduleChange(a.Id, a.LocationId, a.ProviderId, "arrived", a.StartUtc, now));

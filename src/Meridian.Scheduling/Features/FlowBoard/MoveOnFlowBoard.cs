@@ -54,8 +54,7 @@ internal sealed class MoveOnFlowBoardHandler(SchedulingStore store, IAuditTrail 
         a.Version++;
         a.UpdatedAt = now;
         store.History(a, to.ToString().ToLowerInvariant(), room is null ? null : $"room {room.Name}");
-        try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateConcurrencyException) { throw SchedulingStore.Stale(); }
+        await store.SaveAsync(ct);
         await audit.RecordAsync(new AuditEntry(AuditAction.Update, "Appointment", a.Id.ToString(), a.PatientId.ToString(), Detail: $"flow: {to}{(room is null ? "" : $" ({room.Name})")}"),
             tx.GetDbTransaction(), ct);
         await tx.CommitAsync(ct);
