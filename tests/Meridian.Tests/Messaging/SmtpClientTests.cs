@@ -119,7 +119,8 @@ public sealed class SmtpClientTests
         var watch = Stopwatch.StartNew();
         await Assert.ThrowsAsync<TimeoutException>(() =>
             Client(server, o => o.Timeout = TimeSpan.FromMilliseconds(500)).SendAsync("from@practice.example", "to@example.org", Message, default));
-        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(5));
+        // Generous upper bound: the point is that it gives up instead of hanging; a loaded CI machine schedules late.
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(20));
     }
 
     [Fact]
