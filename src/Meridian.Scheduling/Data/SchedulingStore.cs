@@ -40,8 +40,6 @@ internal sealed class SchedulingStore(SchedulingDbContext db, ICurrentActor requ
         if (actor.IsAuthenticated && !actor.Has(permission)) throw new ForbiddenException($"This action requires the '{permission}' permission.");
     }
 
-    public bool Has(string permission) => !actor.IsAuthenticated ? actor.UserName == "system" : actor.Has(permission);
-
     /// <summary>Adds a history row for the appointment (saved with the caller's SaveChanges).</summary>
     public void History(Appointment appointment, string action, string? detail = null) =>
         db.Events.Add(new AppointmentEvent

@@ -5,7 +5,6 @@ internal readonly record struct Span(DateTime Start, DateTime End)
 {
     public bool Overlaps(DateTime start, DateTime end) => Start < end && start < End;
     public bool Contains(DateTime start, DateTime end) => Start <= start && end <= End;
-    public TimeSpan Length => End - Start;
 }
 
 /// <summary>Open time of one provider at one location.</summary>

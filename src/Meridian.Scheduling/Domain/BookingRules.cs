@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using Meridian.Scheduling.Contracts;
@@ -42,10 +41,10 @@ internal static class BookingRules
     /// PostgreSQL under READ COMMITTED would let two transactions both see "free" and both insert, so each booking takes a
     /// transaction-scoped advisory lock per holder first, in a fixed order so two bookings never wait on each other.
     /// </summary>
-    public static async Task LockAsync(SchedulingDbContext db, IEnumerable<(string Kind, Guid Id)> holders, CancellationToken ct)
+    public static async Task LockAsync(SchedulingDbContext db, IEnumerable<string> holders, CancellationToken ct)
     {
         if (db.Database.IsSqlite()) return;
-        var keys = holders.Select(h => Key($"scheduling:{h.Kind}:{h.Id}")).Distinct().Order().ToList();
+        var keys = holders.Select(h => Key("scheduling:" + h)).Distinct().Order().ToList();
         if (keys.Count == 0) return;
         var connection = db.Database.GetDbConnection();
         await using var cmd = connection.CreateCommand();
@@ -84,24 +83,9 @@ internal static class BookingRules
         return conflicts;
     }
 
-    /// <summary>True when [start, end) lies inside the provider's open time at the location.</summary>
-    public static async Task<bool> WithinAvailabilityAsync(SchedulingDbContext db, Guid providerId, Location location, DateTime start, DateTime end, CancellationToken ct)
-    {
-        var zone = Zones.Get(location.TimeZone);
-        var from = Zones.LocalDate(start, zone);
-        var to = Zones.LocalDate(end, zone);
-        var templates = await db.Templates.AsNoTracking().Include(t => t.Rules)
-            .Where(t => t.ProviderId == providerId && t.LocationId == location.Id).ToListAsync(ct);
-        var exceptions = await ExceptionsAsync(db, [providerId], start.AddDays(-1), end.AddDays(1), ct);
-        var open = Availability.Open(providerId, templates, new Dictionary<Guid, Location> { [location.Id] = location }, exceptions, from, to);
-        return Availability.Merge(open.Select(o => o.Span)).Any(s => s.Contains(start, end));
-    }
-
     public static async Task<List<AvailabilityException>> ExceptionsAsync(SchedulingDbContext db, IReadOnlyCollection<Guid> providerIds,
         DateTime from, DateTime to, CancellationToken ct) =>
         await db.Exceptions.AsNoTracking()
             .Where(x => x.StartUtc < to && x.EndUtc > from && (x.ProviderId == null || providerIds.Contains(x.ProviderId.Value)))
             .ToListAsync(ct);
-
-    public static DbTransaction Tx(IDbContextTransaction tx) => tx.GetDbTransaction();
 }

@@ -32,8 +32,6 @@ internal sealed class ScheduleChanges
     {
         if (_subscribers.TryRemove(id, out var channel)) channel.Writer.TryComplete();
     }
-
-    public int SubscriberCount => _subscribers.Count;
 }
 
 /// <summary>

@@ -39,6 +39,15 @@ internal static class SlotRules
         if (start > now.AddYears(2)) v.Add("start", "Appointments can be booked up to two years ahead.");
     }
 
+    /// <summary>
+    /// Dates a schedule can mean. Outside them date arithmetic (the next day, the end of a week) would overflow: the caller
+    /// gets a 400 instead of a 500.
+    /// </summary>
+    public static void ValidateDate(DateOnly date, string field, Validator v)
+    {
+        if (date.Year is < 1900 or > 2200) v.Add(field, "Give a date between 1900 and 2200.");
+    }
+
     public static async Task<SlotProblem> CheckAsync(SchedulingDbContext db, AvailabilityWindow window, Guid providerId, Guid patientId,
         DateTime start, DateTime end, Resource? resource, string? pool, Location location, IReadOnlyCollection<Guid> excluding, CancellationToken ct,
         IReadOnlyList<Resource>? poolRooms = null)

@@ -15,6 +15,12 @@ public sealed class Eligibility270Builder(TimeProvider time)
     /// <summary>ST02 of the single transaction set; unique within its group, which is all X12 asks.</summary>
     public const string TransactionControlNumber = "0001";
 
+    /// <summary>
+    /// Throws the ValidationFailedException <see cref="Build"/> would, without building: lets a caller refuse an inquiry
+    /// before it records that one was sent.
+    /// </summary>
+    public static void ThrowIfInvalid(EligibilityInquiry inquiry) => Validate(inquiry, interchangeControlNumber: 1);
+
     /// <param name="interchangeControlNumber">ISA13 (also GS06): unique per sender for the receiver's duplicate checks.</param>
     public string Build(EligibilityInquiry inquiry, int interchangeControlNumber, X12Usage usage = X12Usage.Production)
     {

@@ -171,6 +171,26 @@ public abstract class BookingTests<TApp> : IClassFixture<TApp> where TApp : Meri
     }
 
     [Fact]
+    public async Task Dates_at_the_edge_of_the_calendar_get_a_400_not_a_500()
+    {
+        var (admin, desk) = await ClientsAsync(_app);
+        var p = await PracticeAsync(admin);
+        foreach (var url in new[]
+        {
+            $"/api/scheduling/calendar?date=9999-12-31&days=7&providerId={p.ProviderId}",
+            $"/api/scheduling/flow-board?locationId={p.LocationId}&date=9999-12-31",
+            $"/api/scheduling/availability?appointmentTypeId={p.TypeId}&from=9999-12-31T00:00:00Z",
+        })
+        {
+            using var response = await desk.GetAsync(url);
+            await response.ExpectAsync(HttpStatusCode.BadRequest);
+        }
+        using var closure = await admin.PostAsJsonAsync("/api/scheduling/exceptions",
+            new { locationId = p.LocationId, kind = "closed", reason = "End of time", fromDate = "9999-12-31" });
+        Assert.Contains("between 1900 and 2200", (await closure.ExpectAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("fromDate")[0].GetString());
+    }
+
+    [Fact]
     public async Task Rescheduling_moves_the_appointment_records_the_move_and_refuses_a_conflict_or_a_stale_version()
     {
         var (admin, desk) = await ClientsAsync(_app);

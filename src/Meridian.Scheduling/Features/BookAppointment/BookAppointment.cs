@@ -158,13 +158,14 @@ internal sealed class BookAppointmentHandler(
             (poolRooms ?? []).Concat(resource is null ? [] : [resource]), patient), skipped);
     }
 
-    internal static IEnumerable<(string, Guid)> Holders(Guid provider, Guid patient, Guid? resource, string? pool)
+    /// <summary>The lock names of what a booking takes (decision 0011).</summary>
+    internal static IEnumerable<string> Holders(Guid provider, Guid patient, Guid? resource, string? pool)
     {
-        yield return ("provider", provider);
-        yield return ("patient", patient);
-        if (resource is { } r) yield return ("resource", r);
+        yield return $"provider:{provider}";
+        yield return $"patient:{patient}";
+        if (resource is { } r) yield return $"resource:{r}";
         // Booking assigns "any free room": bookings that draw from the same pool of rooms wait for each other.
-        if (pool is not null) yield return ("pool", new Guid(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(pool))));
+        if (pool is not null) yield return $"pool:{pool}";
     }
 
     internal static void Map(IEndpointRouteBuilder app) =>

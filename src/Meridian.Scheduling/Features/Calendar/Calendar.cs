@@ -32,6 +32,9 @@ internal sealed class CalendarHandler(SchedulingStore store, IAuditTrail audit, 
         if (chosen > 1) throw ValidationFailedException.For("providerId", "Show one provider or one room at a time.");
         if (chosen == 0 && q.LocationId is null) throw ValidationFailedException.For("locationId", "Choose a provider, a room or a location.");
         if (q.Days is < 1 or > 7) throw ValidationFailedException.For("days", "Show 1 to 7 days.");
+        var v = new Validator();
+        SlotRules.ValidateDate(q.Date, "date", v);
+        v.ThrowIfInvalid();
 
         Resource? resource = q.ResourceId is { } rid
             ? await db.Resources.AsNoTracking().FirstOrDefaultAsync(r => r.Id == rid, ct) ?? throw new NotFoundException($"Room {rid} was not found.")
@@ -77,8 +80,8 @@ internal sealed class CalendarHandler(SchedulingStore store, IAuditTrail audit, 
         else
         {
             // Providers with bookings here but no template (an override) still get their column.
-            foreach (var extra in shown.Select(a => a.ProviderId).Distinct().Where(p => columns.All(c => c.Id != p)).ToList())
-                columns.Add(await store.ProviderAsync(extra, ct));
+            var extra = shown.Select(a => a.ProviderId).Distinct().Where(p => columns.All(c => c.Id != p)).ToList();
+            if (extra.Count > 0) columns.AddRange(await db.Providers.AsNoTracking().Where(p => extra.Contains(p.Id)).OrderBy(p => p.Name).ToListAsync(ct));
             var ids = columns.Select(c => c.Id).ToList();
             var templates = await db.Templates.AsNoTracking().Include(t => t.Rules).Where(t => ids.Contains(t.ProviderId) && t.LocationId == location.Id).ToListAsync(ct);
             var exceptions = await BookingRules.ExceptionsAsync(db, ids, from, to, ct);

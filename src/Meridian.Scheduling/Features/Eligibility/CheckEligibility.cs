@@ -66,6 +66,7 @@ internal sealed class CheckEligibilityHandler(
         store.Require(Permissions.ScheduleWrite);
         var db = store.Db;
         var locations = await db.Locations.AsNoTracking().Where(l => l.Active && (locationId == null || l.Id == locationId)).ToListAsync(ct);
+        var providers = await db.Providers.AsNoTracking().ToDictionaryAsync(p => p.Id, ct);
         var checkedCount = 0;
         foreach (var location in locations)
         {
@@ -80,7 +81,7 @@ internal sealed class CheckEligibilityHandler(
             {
                 try
                 {
-                    await CheckAsync(a.PatientId, date, await store.ProviderAsync(a.ProviderId, ct), a.Id, ct);
+                    await CheckAsync(a.PatientId, date, providers[a.ProviderId], a.Id, ct);
                     checkedCount++;
                 }
                 catch (ValidationFailedException e)
@@ -108,7 +109,10 @@ internal sealed class CheckEligibilityHandler(
         else if (string.IsNullOrWhiteSpace(coverage.Details.PayerId)) v.Add("coverage", $"{coverage.Details.PayerName} has no payer id on the patient's coverage; the clearinghouse needs it.");
         if (provider.Npi is null) v.Add("provider", $"{provider.Name} has no NPI; add it in the scheduling set-up.");
         v.ThrowIfInvalid();
-        var inquiry = Inquiry(patient, coverage!.Details, provider, serviceDate, appointmentId);
+        var inquiry = Inquiry(patient, coverage!.Details, provider, serviceDate);
+        // Refused inquiries (text X12 cannot carry, a birth date after the service date…) are 400s that leave no trace of a
+        // request that was never sent.
+        Eligibility270Builder.ThrowIfInvalid(inquiry);
 
         // The request is recorded before it leaves (its id is the 270's control number), outside any transaction held
         // across the network call.
@@ -125,6 +129,7 @@ internal sealed class CheckEligibilityHandler(
                 Detail: $"270 to {coverage.Details.PayerName} for {serviceDate:yyyy-MM-dd}"), tx.GetDbTransaction(), ct);
             await tx.CommitAsync(ct);
         }
+        // The row id is both the trace number (TRN02, echoed in the 271) and the interchange control number.
         var result = await checker.CheckAsync(inquiry with { TraceNumber = $"{row.Id}" }, (int)(row.Id % 1_000_000_000), ct);
         row.RequestX12 = result.Exchange.Request;
         row.ResponseX12 = result.Exchange.Response;
@@ -162,7 +167,8 @@ internal sealed class CheckEligibilityHandler(
         return View(row);
     }
 
-    private EligibilityInquiry Inquiry(PatientSnapshot patient, CoverageDetails coverage, Provider provider, DateOnly serviceDate, Guid? appointmentId)
+    /// <summary>The inquiry for a patient's coverage; its trace number is set once the check is recorded (it is the row's id).</summary>
+    private EligibilityInquiry Inquiry(PatientSnapshot patient, CoverageDetails coverage, Provider provider, DateOnly serviceDate)
     {
         var o = options.Value;
         var d = patient.Details;
@@ -174,7 +180,7 @@ internal sealed class CheckEligibilityHandler(
         // 005010X279A1 §1.4.2: the patient is sent as a dependent only when not the subscriber (the card is in someone else's name).
         var dependent = self ? null : new EligibilityDependent(d.LegalName.Given.FirstOrDefault() ?? "", d.LegalName.Family, d.BirthDate, Gender(d.Gender));
         var (last, first) = SplitName(provider.Name);
-        return new EligibilityInquiry(appointmentId?.ToString("N")[..15] ?? "0", new EdiParty(o.SubmitterQualifier, o.SubmitterId),
+        return new EligibilityInquiry("1", new EdiParty(o.SubmitterQualifier, o.SubmitterId),
             new EdiParty(o.ReceiverQualifier, o.ReceiverId), coverage.PayerName, coverage.PayerId!, last, provider.Npi!, subscriber, dependent,
             serviceDate, [o.ServiceType], ProviderFirstName: first);
     }

@@ -34,6 +34,8 @@ internal sealed class FindNextAvailableHandler(SchedulingStore store, IAuditTrai
         if (type is not { Active: true }) v.Add("appointmentTypeId", "Choose an active appointment type.");
         var from = q.From?.UtcDateTime ?? now;
         if (from < now) from = now;
+        // Bookings reach two years ahead; so does the search (and its date arithmetic stays far from DateTime.MaxValue).
+        if (from > now.AddYears(2)) { v.Add("from", "Search at most two years ahead."); from = now; }
         var to = q.To?.UtcDateTime ?? from.AddDays(14);
         if (to <= from) v.Add("to", "The search ends before it starts.");
         if (to - from > TimeSpan.FromDays(MaxDays)) v.Add("to", $"Search at most {MaxDays} days at a time.");

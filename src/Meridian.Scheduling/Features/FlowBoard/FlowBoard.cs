@@ -3,6 +3,7 @@ using Meridian.Audit.Contracts;
 using Meridian.Scheduling.Contracts;
 using Meridian.Scheduling.Data;
 using Meridian.Scheduling.Domain;
+using Meridian.SharedKernel.Errors;
 using Meridian.SharedKernel.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -29,6 +30,9 @@ internal sealed class FlowBoardHandler(SchedulingStore store, IAuditTrail audit,
         var zone = Zones.Get(location.TimeZone);
         var now = store.UtcNow;
         var day = date ?? Zones.LocalDate(now, zone);
+        var v = new Validator();
+        SlotRules.ValidateDate(day, "date", v);
+        v.ThrowIfInvalid();
         var (from, to) = (Zones.StartOfDayUtc(day, zone), Zones.StartOfDayUtc(day.AddDays(1), zone));
         var rows = await db.Appointments.AsNoTracking()
             .Where(a => a.LocationId == locationId && a.StartUtc >= from && a.StartUtc < to && a.Status != nameof(AppointmentStatus.Cancelled))

@@ -116,8 +116,10 @@ internal sealed class ManageTemplatesHandler(SchedulingStore store, IAuditTrail 
         DateTime start = default, end = default;
         if (input.FromDate is { } fromDate)
         {
+            SlotRules.ValidateDate(fromDate, "fromDate", v);
+            if (input.ToDate is { } lastDate) SlotRules.ValidateDate(lastDate, "toDate", v);
             if (location is null) v.Add("locationId", "Whole-day closures need the location whose calendar days they follow.");
-            else
+            else if (v.IsValid)
             {
                 var zone = Zones.Get(location.TimeZone);
                 var toDate = input.ToDate ?? fromDate;

@@ -101,7 +101,7 @@ internal sealed class RespondToOfferHandler(
         }
 
         await using var tx = await Db.Database.BeginTransactionAsync(ct);
-        await BookingRules.LockAsync(Db, [("opening", opening.Id)], ct);
+        await BookingRules.LockAsync(Db, [$"opening:{opening.Id}"], ct);
         var row = await Db.Offers.FirstAsync(o => o.Id == offer.Id, ct);
         row.State = OfferStates.Accepted;
         row.AppointmentId = appointmentId;
@@ -145,7 +145,7 @@ internal sealed class RespondToOfferHandler(
     {
         await using var tx = await Db.Database.BeginTransactionAsync(ct);
         var offer = await Db.Offers.FirstAsync(o => o.Id == offerId, ct);
-        await BookingRules.LockAsync(Db, [("opening", offer.OpeningId)], ct);
+        await BookingRules.LockAsync(Db, [$"opening:{offer.OpeningId}"], ct);
         await Db.Entry(offer).ReloadAsync(ct);
         if (offer.State != fromState) return;
         offer.State = state;

@@ -72,7 +72,7 @@ internal sealed class WaitlistOffers(
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var offer = await db.Offers.FirstAsync(o => o.Id == offerId, ct);
-        await BookingRules.LockAsync(db, [("opening", offer.OpeningId)], ct);
+        await BookingRules.LockAsync(db, [$"opening:{offer.OpeningId}"], ct);
         await db.Entry(offer).ReloadAsync(ct);
         if (offer.State != OfferStates.Pending) return;
         offer.State = OfferStates.Expired;
@@ -103,7 +103,7 @@ internal sealed class WaitlistOffers(
         var settings = Options.Waitlist;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         // Accepting, declining, expiring and filling one opening take turns (PostgreSQL advisory lock; SQLite has one writer).
-        await BookingRules.LockAsync(db, [("opening", openingId)], ct);
+        await BookingRules.LockAsync(db, [$"opening:{openingId}"], ct);
         var opening = await db.Openings.FirstAsync(o => o.Id == openingId, ct);
         if (opening.State != OpeningStates.Open) return 0;
         var location = await db.Locations.AsNoTracking().FirstAsync(l => l.Id == opening.LocationId, ct);
