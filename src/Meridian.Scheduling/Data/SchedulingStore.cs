@@ -57,6 +57,24 @@ internal sealed class SchedulingStore(SchedulingDbContext db, ICurrentActor requ
         await db.AppointmentTypes.AsNoTracking().Include(t => t.Providers).FirstOrDefaultAsync(t => t.Id == id, ct)
         ?? throw new NotFoundException($"Appointment type {id} was not found.");
 
+    /// <summary>
+    /// The appointment a change is about, tracked, inside the caller's transaction: 404 when it does not exist, 412 when the
+    /// screen's version is stale (null = no check).
+    /// </summary>
+    public async Task<Appointment> AppointmentForChangeAsync(Guid id, int? expectedVersion, CancellationToken ct)
+    {
+        var a = await db.Appointments.FirstOrDefaultAsync(x => x.Id == id, ct) ?? throw new NotFoundException($"Appointment {id} was not found.");
+        if (expectedVersion is { } ev && ev != a.Version) throw Stale();
+        return a;
+    }
+
+    /// <summary>Marks a change: the version that optimistic concurrency and FHIR meta.versionId read, and the time.</summary>
+    public void Touch(Appointment a)
+    {
+        a.Version++;
+        a.UpdatedAt = UtcNow;
+    }
+
     /// <summary>Saves; a row changed by someone else since it was read (version token) becomes the 412 the screen explains.</summary>
     public async Task SaveAsync(CancellationToken ct)
     {

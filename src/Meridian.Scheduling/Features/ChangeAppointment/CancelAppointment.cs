@@ -50,8 +50,7 @@ internal sealed class CancelAppointmentHandler(
     {
         var db = store.Db;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var a = await db.Appointments.FirstOrDefaultAsync(x => x.Id == id, ct) ?? throw new NotFoundException($"Appointment {id} was not found.");
-        if (expectedVersion is { } ev && ev != a.Version) throw SchedulingStore.Stale();
+        var a = await store.AppointmentForChangeAsync(id, expectedVersion, ct);
         if (to == AppointmentStatus.Cancelled && a.State is not (AppointmentStatus.Scheduled or AppointmentStatus.Arrived))
             throw new ConflictException($"This appointment is {a.Status}; it can no longer be cancelled.");
         if (to == AppointmentStatus.NoShow)
@@ -68,8 +67,7 @@ internal sealed class CancelAppointmentHandler(
             t.Status = to.ToString();
             t.StatusChangedAt = now;
             t.CancelReason = reason;
-            t.Version++;
-            t.UpdatedAt = now;
+            store.Touch(t);
             store.History(t, to == AppointmentStatus.NoShow ? "no-show" : "cancelled", reason);
         }
         await store.SaveAsync(ct);

@@ -60,8 +60,7 @@ internal sealed class RescheduleAppointmentHandler(
         var pool = type.RequiredKinds().FirstOrDefault();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await BookingRules.LockAsync(db, BookAppointment.BookAppointmentHandler.Holders(providerId, current.PatientId, resource?.Id, pool is null ? null : $"{location.Id}:{pool}"), ct);
-        var a = await db.Appointments.FirstAsync(x => x.Id == id, ct);
-        if (r.ExpectedVersion is { } ev && ev != a.Version) throw SchedulingStore.Stale();
+        var a = await store.AppointmentForChangeAsync(id, r.ExpectedVersion, ct);
         var window = await AvailabilityWindow.LoadAsync(db, providerId, location, start, end, ct);
         var problem = await SlotRules.CheckAsync(db, window, providerId, a.PatientId, start, end, resource, resource is null ? pool : null, location, [a.Id], ct);
         var zone = Zones.Get(location.TimeZone);
@@ -82,8 +81,7 @@ internal sealed class RescheduleAppointmentHandler(
         a.ResourceId = resource?.Id ?? problem.AssignedResource;
         a.ConflictOverride = overridden;
         a.ConfirmedAt = null; // a moved appointment needs a fresh confirmation
-        a.Version++;
-        a.UpdatedAt = store.UtcNow;
+        store.Touch(a);
         store.History(a, "rescheduled", overridden ? $"{detail}; override: {SlotRules.Describe(problem)}" : detail);
         await store.SaveAsync(ct);
         var dbTx = tx.GetDbTransaction();

@@ -38,8 +38,7 @@ internal sealed class CheckInHandler(SchedulingStore store, IAuditTrail audit, A
 
         var db = store.Db;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var a = await db.Appointments.FirstOrDefaultAsync(x => x.Id == id, ct) ?? throw new NotFoundException($"Appointment {id} was not found.");
-        if (r.ExpectedVersion is { } ev && ev != a.Version) throw SchedulingStore.Stale();
+        var a = await store.AppointmentForChangeAsync(id, r.ExpectedVersion, ct);
         if (a.State is not AppointmentStatus.Scheduled) throw new ConflictException($"This appointment is {a.Status}; only a scheduled appointment can be checked in.");
         var location = await store.LocationAsync(a.LocationId, ct);
         var zone = Zones.Get(location.TimeZone);
@@ -51,8 +50,7 @@ internal sealed class CheckInHandler(SchedulingStore store, IAuditTrail audit, A
         a.ArrivedAt = now;
         a.CopayCollected = r.CopayAmount;
         a.CopayMethod = r.CopayMethod;
-        a.Version++;
-        a.UpdatedAt = now;
+        store.Touch(a);
         var detail = string.Join(", ", new[]
         {
             "demographics confirmed",

@@ -27,8 +27,7 @@ internal sealed class MoveOnFlowBoardHandler(SchedulingStore store, IAuditTrail 
             throw ValidationFailedException.For("status", "Move a patient to Roomed, WithProvider, CheckingOut or Done (check-in marks them Arrived).");
         var db = store.Db;
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var a = await db.Appointments.FirstOrDefaultAsync(x => x.Id == id, ct) ?? throw new NotFoundException($"Appointment {id} was not found.");
-        if (r.ExpectedVersion is { } ev && ev != a.Version) throw SchedulingStore.Stale();
+        var a = await store.AppointmentForChangeAsync(id, r.ExpectedVersion, ct);
         var from = Array.IndexOf(Flow, a.State);
         if (from < 0) throw new ConflictException(a.State == AppointmentStatus.Scheduled
             ? "Check the patient in first." : $"This appointment is {a.Status}; it is not on the flow board.");
@@ -51,8 +50,7 @@ internal sealed class MoveOnFlowBoardHandler(SchedulingStore store, IAuditTrail 
             case AppointmentStatus.CheckingOut: a.CheckoutAt = now; break;
             case AppointmentStatus.Done: a.DoneAt = now; break;
         }
-        a.Version++;
-        a.UpdatedAt = now;
+        store.Touch(a);
         store.History(a, to.ToString().ToLowerInvariant(), room is null ? null : $"room {room.Name}");
         await store.SaveAsync(ct);
         await audit.RecordAsync(new AuditEntry(AuditAction.Update, "Appointment", a.Id.ToString(), a.PatientId.ToString(), Detail: $"flow: {to}{(room is null ? "" : $" ({room.Name})")}"),
