@@ -26,6 +26,7 @@ public static class PatientsModule
         services.AddDbContext<PatientsDbContext>((sp, o) => o.UseMeridianDatabase(sp.GetRequiredService<DatabaseOptions>()));
         services.TryAddSingleton(TimeProvider.System);
         services.AddScoped<PatientStore>();
+        services.AddSingleton<MrnReservations>();
         services.AddScoped<DuplicateDetector>();
         services.AddScoped<RegisterPatientHandler>();
         services.AddScoped<GetPatientHandler>();

@@ -144,7 +144,14 @@ internal sealed class FhirStore(DatabaseOptions db)
     /// Stores several versions (see <see cref="SaveAsync"/>) as one <see cref="SqlBatch"/>: on PostgreSQL a registration's
     /// patient and coverages are one round trip, where one command per resource plus a version lookup each took four.
     /// </summary>
-    public async Task SaveManyAsync(DbTransaction tx, IReadOnlyList<ResourceWrite> writes, CancellationToken ct)
+    public Task SaveManyAsync(DbTransaction tx, IReadOnlyList<ResourceWrite> writes, CancellationToken ct) =>
+        Prepare(writes).ExecuteAsync(tx, ct);
+
+    /// <summary>
+    /// The statements that store <paramref name="writes"/>, with their index rows extracted: no database work, so a
+    /// caller can build them before its transaction and run them inside it.
+    /// </summary>
+    public SqlBatch Prepare(IReadOnlyList<ResourceWrite> writes)
     {
         var batch = new SqlBatch();
         foreach (var w in writes)
@@ -153,7 +160,7 @@ internal sealed class FhirStore(DatabaseOptions db)
             using (var doc = JsonDocument.Parse(w.Json)) rows = SearchIndexer.Extract(w.Type, doc.RootElement);
             AppendWrite(batch, w, rows);
         }
-        await batch.ExecuteAsync(tx, ct);
+        return batch;
     }
 
     /// <summary>

@@ -31,6 +31,21 @@ internal sealed class PatientProjection(FhirStore store) : IPatientChangeObserve
         return UpsertAsync(transaction, items, ct);
     }
 
+    /// <summary>
+    /// A new patient and its new coverages: rendered and indexed now, before the registration's transaction; inside it
+    /// only the inserts run. Their ids are new, so there is no current version to look up.
+    /// </summary>
+    public Func<DbTransaction, CancellationToken, Task> PrepareRegistration(PatientSnapshot patient)
+    {
+        var writes = new List<ResourceWrite>(1 + patient.Coverages.Count)
+        {
+            new("Patient", patient.Id.ToString(), patient.Version, patient.LastUpdated.UtcDateTime, PatientMapper.Render(patient), Exists: false),
+        };
+        writes.AddRange(patient.Coverages.Select(c => new ResourceWrite("Coverage", c.Id.ToString(), c.Version, c.LastUpdated.UtcDateTime, CoverageMapper.Render(c), Exists: false)));
+        var batch = store.Prepare(writes);
+        return batch.ExecuteAsync;
+    }
+
     public Task OnCoverageSavedAsync(CoverageSnapshot coverage, DbTransaction transaction, CancellationToken ct) =>
         UpsertAsync(transaction, [CoverageItem(coverage)], ct);
 

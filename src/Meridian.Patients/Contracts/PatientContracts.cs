@@ -158,6 +158,15 @@ public interface IPatientChangeObserver
     /// </summary>
     Task OnPatientSavedAsync(PatientSnapshot patient, DbTransaction transaction, CancellationToken ct);
 
+    /// <summary>
+    /// A newly registered patient (with its new coverages), announced before the write transaction begins: an observer
+    /// does what needs no database now (render, index) and returns the step that writes inside the transaction. On
+    /// SQLite only one write runs at a time, so work moved out of the transaction is work other registrations no longer
+    /// wait for. The default does everything in the transaction, as <see cref="OnPatientSavedAsync"/>.
+    /// </summary>
+    Func<DbTransaction, CancellationToken, Task> PrepareRegistration(PatientSnapshot patient) =>
+        (transaction, ct) => OnPatientSavedAsync(patient, transaction, ct);
+
     /// <summary>Only a coverage was added or changed.</summary>
     Task OnCoverageSavedAsync(CoverageSnapshot coverage, DbTransaction transaction, CancellationToken ct);
 

@@ -46,11 +46,20 @@ internal sealed class PatientStore(PatientsDbContext db, DatabaseOptions options
             while (await reader.ReadAsync(ct)) values.Add(FormatMrn(reader.GetInt64(0)));
             return values;
         }
-        cmd.CommandText = $"UPDATE {ModuleDatabase.QualifiedTable(options.Provider, PatientsDbContext.Schema, "counter")} " +
-                          "SET last_value = last_value + @n WHERE name = @name RETURNING last_value";
-        MigrationRunner.AddParameter(cmd, "@name", MrnCounter);
-        var last = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException("The MRN counter row is missing; run the migrations."), CultureInfo.InvariantCulture);
+        var last = await ReserveSqliteMrnsAsync(tx, count, ct);
         return Enumerable.Range(0, count).Select(i => FormatMrn(last - count + 1 + i)).ToList();
+    }
+
+    /// <summary>SQLite: moves the MRN counter on by <paramref name="count"/> in <paramref name="tx"/> and returns the last number reserved.</summary>
+    public static async Task<long> ReserveSqliteMrnsAsync(DbTransaction tx, int count, CancellationToken ct)
+    {
+        await using var cmd = tx.Connection!.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = $"UPDATE {ModuleDatabase.QualifiedTable(DatabaseProvider.Sqlite, PatientsDbContext.Schema, "counter")} " +
+                          "SET last_value = last_value + @n WHERE name = @name RETURNING last_value";
+        MigrationRunner.AddParameter(cmd, "@n", (long)count);
+        MigrationRunner.AddParameter(cmd, "@name", MrnCounter);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException("The MRN counter row is missing; run the migrations."), CultureInfo.InvariantCulture);
     }
 
     /// <summary>"M" and seven digits: short enough to read over the phone, wide enough for ten million patients.</summary>
@@ -60,6 +69,19 @@ internal sealed class PatientStore(PatientsDbContext db, DatabaseOptions options
     {
         var q = db.Patients.Include(p => p.Coverages).Include(p => p.Phones).AsSplitQuery();
         return (tracked ? q : q.AsNoTracking()).FirstOrDefaultAsync(p => p.Id == id, ct);
+    }
+
+    /// <summary>
+    /// A new patient's notifications, prepared now (observers render their projections) and run by the returned step
+    /// inside the write transaction (<see cref="IPatientChangeObserver.PrepareRegistration"/>).
+    /// </summary>
+    public Func<DbTransaction, CancellationToken, Task> PrepareRegistration(PatientSnapshot patient)
+    {
+        var steps = observers.Select(o => o.PrepareRegistration(patient)).ToList();
+        return async (tx, ct) =>
+        {
+            foreach (var step in steps) await step(tx, ct);
+        };
     }
 
     public async Task NotifyAsync(PatientSnapshot patient, DbTransaction tx, CancellationToken ct)

@@ -99,8 +99,8 @@ public static class ModuleDatabase
 
 /// <summary>
 /// SQLite connection settings every connection needs: WAL so readers never block the writer, NORMAL sync
-/// (durable at checkpoint, safe against application crashes), foreign keys on, and a busy timeout so that
-/// concurrent writers queue instead of failing with SQLITE_BUSY.
+/// (durable at checkpoint, safe against application crashes), foreign keys on, a busy timeout so that
+/// concurrent writers queue instead of failing with SQLITE_BUSY, and the I/O settings explained in <see cref="Apply"/>.
 /// </summary>
 internal sealed class SqlitePragmas : Microsoft.EntityFrameworkCore.Diagnostics.DbConnectionInterceptor
 {
@@ -126,7 +126,14 @@ internal sealed class SqlitePragmas : Microsoft.EntityFrameworkCore.Diagnostics.
         if (Initialized.TryGetValue(handle, out _)) return;
         Initialized.AddOrUpdate(handle, Initialized);
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
+        // temp_store=MEMORY: statement journals of multi-row writes stay in memory instead of a temp file created and
+        // unlinked per statement. mmap_size: pages of the database file are read through a memory map instead of a
+        // pread copy each time a connection's page cache is dropped (in WAL mode it is dropped whenever another
+        // connection committed). wal_autocheckpoint 8192 pages (32 MiB at 4 KiB pages): a checkpoint copies every page
+        // changed since the last one, so fewer, larger checkpoints write a hot page (an index's right edge) once
+        // instead of many times. Measured together on registrations: about 20% less CPU per request (bench/README.md).
+        cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; " +
+                          "PRAGMA temp_store=MEMORY; PRAGMA mmap_size=268435456; PRAGMA wal_autocheckpoint=8192;";
         cmd.ExecuteNonQuery();
     }
 }

@@ -22,6 +22,7 @@ internal static class DatabaseSetup
             connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDir, "meridian.db"), Pooling = true }.ToString();
         }
         builder.Services.AddSingleton(new DatabaseOptions { Provider = provider, ConnectionString = connectionString });
+        builder.Services.AddSingleton<WriteTransactions>();
         builder.Services.AddSingleton(new MeridianMode(config.GetValue("Meridian:Demo", false)));
         builder.Services.AddSingleton<MigrationRunner>();
     }

@@ -20,7 +20,8 @@ namespace Meridian.Patients.Features.RegisterPatient;
 /// </summary>
 public sealed record RegisterPatientRequest(PatientDetails? Patient, IReadOnlyList<CoverageDetails>? Coverages = null, bool AllowPossibleDuplicate = false);
 
-internal sealed class RegisterPatientHandler(PatientStore store, DuplicateDetector duplicates, IAuditTrail audit, TimeProvider time)
+internal sealed class RegisterPatientHandler(PatientStore store, DuplicateDetector duplicates, MrnReservations mrns, WriteTransactions writes,
+    IAuditTrail audit, TimeProvider time)
 {
     public async Task<PatientSnapshot> HandleAsync(RegisterPatientRequest request, CancellationToken ct = default)
     {
@@ -47,9 +48,10 @@ internal sealed class RegisterPatientHandler(PatientStore store, DuplicateDetect
             throw new DuplicatePatientException(candidates);
         }
 
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var dbTx = tx.GetDbTransaction();
-        var mrn = (await store.AllocateMrnsAsync(dbTx, 1, ct))[0];
+        // Everything that needs no lock is done before the write transaction: the MRN (from a sequence or a reserved
+        // block), the entities, the audit entries and the FHIR projection (rendered and indexed). On SQLite only one
+        // write runs at a time, so inside it there is SQL and nothing else (decision 0012).
+        var mrn = await mrns.NextAsync(db, ct);
         var patient = new Patient
         {
             Id = TypedIds.NewGuid(time),
@@ -67,21 +69,23 @@ internal sealed class RegisterPatientHandler(PatientStore store, DuplicateDetect
             PatientMapping.Apply(coverage, c);
             patient.Coverages.Add(coverage);
         }
-        db.Patients.Add(patient);
-        await db.SaveChangesAsync(ct);
-
         var id = patient.Id.ToString();
-        // One statement for the patient's and its coverages' audit records: each statement is a round trip on PostgreSQL.
-        await audit.RecordManyAsync(
+        AuditEntry[] entries =
         [
             new AuditEntry(AuditAction.Create, "Patient", id, id,
                 Detail: candidates.Count > 0 ? $"MRN {mrn}; registered despite possible duplicates {string.Join(", ", candidates.Select(c => c.Mrn))}" : $"MRN {mrn}"),
             .. patient.Coverages.Select(c => new AuditEntry(AuditAction.Create, "Coverage", c.Id.ToString(), id, Detail: $"rank {c.Rank}, {c.PayerName}")),
-        ], dbTx, ct);
-
-        // The patient's notification carries its coverages (IPatientChangeObserver.OnPatientSavedAsync).
+        ];
+        // The patient's notification carries its coverages (IPatientChangeObserver.PrepareRegistration).
         var snapshot = PatientMapping.Snapshot(patient, patient.Coverages);
-        await store.NotifyAsync(snapshot, dbTx, ct);
+        var project = store.PrepareRegistration(snapshot);
+
+        await using var tx = await writes.BeginAsync(db, ct);
+        db.Patients.Add(patient);
+        await db.SaveChangesAsync(ct);
+        // One statement for the patient's and its coverages' audit records, in the same transaction as the work.
+        await audit.RecordManyAsync(entries, tx.Transaction, ct);
+        await project(tx.Transaction, ct);
         await tx.CommitAsync(ct);
         return snapshot;
     }
