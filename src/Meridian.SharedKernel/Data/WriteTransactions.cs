@@ -24,6 +24,10 @@ public sealed class WriteTransactions(DatabaseOptions options) : IDisposable
     private readonly Lock _init = new();
     private SqliteGroupCommit? _group;
 
+    /// <summary>
+    /// Begins the write on <paramref name="db"/> (its connection must be closed). Never begin one while holding another
+    /// write transaction on SQLite: the group waits for the database's write turn, which the outer one holds.
+    /// </summary>
     public async Task<WriteTransaction> BeginAsync(DbContext db, CancellationToken ct = default)
     {
         if (options.Provider != DatabaseProvider.Sqlite)
