@@ -6,62 +6,68 @@ namespace Meridian.Patients.Data;
 
 /// <summary>
 /// Hands out one MRN before a registration's write transaction begins, so the patient's FHIR projection can be rendered
-/// outside SQLite's single write turn (decision 0012). PostgreSQL: the <c>patients.mrn</c> sequence, which needs no
-/// transaction. SQLite: a block of <see cref="Block"/> numbers reserved from the counter row in one small write and
-/// handed out from memory; numbers of a block not used when the process stops are skipped, as a PostgreSQL sequence
-/// skips the numbers of rolled-back transactions (an MRN is an identifier, not a count). The counter row stays the
-/// source of truth, so two processes on one SQLite file never hand out the same number.
+/// outside SQLite's single write turn (decision 0012). Numbers come in blocks of <see cref="Block"/>, handed out from
+/// memory: on SQLite reserved from the counter row in one small write, on PostgreSQL from the <c>patients.mrn</c>
+/// sequence (one round trip per block instead of per registration). Numbers of a block not used when the process stops
+/// are skipped, as a sequence skips the numbers of rolled-back transactions (an MRN is an identifier, not a count). The
+/// counter row or sequence stays the source of truth, so two processes on one database never hand out the same number.
 /// </summary>
 internal sealed class MrnReservations(DatabaseOptions options, WriteTransactions writes)
 {
     public const int Block = 16;
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _refill = new(1, 1);
-    private long _next = 1, _last;
+    private readonly Queue<long> _reserved = new();
 
     public async Task<string> NextAsync(PatientsDbContext db, CancellationToken ct)
     {
-        if (options.Provider == DatabaseProvider.PostgreSql)
-        {
-            var connection = db.Database.GetDbConnection();
-            await db.Database.OpenConnectionAsync(ct);
-            try
-            {
-                await using var cmd = connection.CreateCommand();
-                cmd.CommandText = "SELECT nextval('patients.mrn')";
-                return PatientStore.FormatMrn(Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture));
-            }
-            finally
-            {
-                await db.Database.CloseConnectionAsync();
-            }
-        }
         while (true)
         {
             lock (_lock)
-                if (_next <= _last) return PatientStore.FormatMrn(_next++);
+                if (_reserved.TryDequeue(out var number)) return PatientStore.FormatMrn(number);
             await _refill.WaitAsync(ct);
             try
             {
                 lock (_lock)
-                    if (_next <= _last) continue; // another caller refilled while this one waited
-                long last;
-                await using (var tx = await writes.BeginAsync(db, ct))
-                {
-                    last = await PatientStore.ReserveSqliteMrnsAsync(tx.Transaction, Block, ct);
-                    // Handed out only once committed: a block whose commit failed is never used.
-                    await tx.CommitAsync(ct);
-                }
+                    if (_reserved.Count > 0) continue; // another caller refilled while this one waited
+                var block = options.Provider == DatabaseProvider.PostgreSql ? await ReservePostgreSqlAsync(db, ct) : await ReserveSqliteAsync(db, ct);
                 lock (_lock)
-                {
-                    _next = last - Block + 1;
-                    _last = last;
-                }
+                    foreach (var n in block) _reserved.Enqueue(n);
             }
             finally
             {
                 _refill.Release();
             }
+        }
+    }
+
+    private async Task<IEnumerable<long>> ReserveSqliteAsync(PatientsDbContext db, CancellationToken ct)
+    {
+        await using var tx = await writes.BeginAsync(db, ct);
+        var last = await PatientStore.ReserveSqliteMrnsAsync(tx.Transaction, Block, ct);
+        // Handed out only once committed: a block whose commit failed is never used.
+        await tx.CommitAsync(ct);
+        return Enumerable.Range(0, Block).Select(i => last - Block + 1 + i);
+    }
+
+    private static async Task<IEnumerable<long>> ReservePostgreSqlAsync(PatientsDbContext db, CancellationToken ct)
+    {
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var cmd = connection.CreateCommand();
+            // A sequence needs no transaction: the numbers are this process's as soon as nextval returns them. Other hosts
+            // drawing at the same moment get other numbers (the block need not be consecutive).
+            cmd.CommandText = $"SELECT nextval('patients.mrn') FROM generate_series(1, {Block})";
+            var numbers = new List<long>(Block);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) numbers.Add(reader.GetInt64(0));
+            return numbers;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
         }
     }
 }
