@@ -222,7 +222,9 @@ internal sealed class BareKestrel : IAsyncDisposable
 internal sealed record LoadResult(long Count, long Errors, double PerSecond, double P95Ms, double CpuMsPerRequest, long WarmUpCount, double KbAllocatedPerRequest)
 {
     // Allocation per request is printed beside CPU because it does not drift with other load on a shared machine.
-    public override string ToString() => $"{PerSecond:N0}/s (p95 {P95Ms:N2} ms, {CpuMsPerRequest:N3} ms CPU and {KbAllocatedPerRequest:N1} KB allocated per request incl. client)";
+    // The runtime's process-wide allocation counter has been seen to go backwards under server GC; then there is no figure.
+    public override string ToString() => $"{PerSecond:N0}/s (p95 {P95Ms:N2} ms, {CpuMsPerRequest:N3} ms CPU and " +
+        (double.IsNaN(KbAllocatedPerRequest) ? "no allocation figure" : $"{KbAllocatedPerRequest:N1} KB allocated") + " per request incl. client)";
 }
 
 /// <summary>A closed-loop load generator: N workers, each sending its next request when the previous one answered.</summary>
@@ -283,7 +285,7 @@ internal static class Load
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var all = samples.SelectMany(s => s).Order().ToList();
         if (errors > 0) Console.WriteLine($"  warning: {errors} of {count} requests failed");
-        return new LoadResult(count, errors, (count - errors) / elapsed, all.Count == 0 ? 0 : all[(int)(all.Count * 0.95)], count == 0 ? 0 : cpu / count, warmCounter, count == 0 ? 0 : allocated / 1024.0 / count);
+        return new LoadResult(count, errors, (count - errors) / elapsed, all.Count == 0 ? 0 : all[(int)(all.Count * 0.95)], count == 0 ? 0 : cpu / count, warmCounter, count == 0 || allocated < 0 ? double.NaN : allocated / 1024.0 / count);
     }
 }
 

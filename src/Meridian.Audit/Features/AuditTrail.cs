@@ -87,21 +87,31 @@ internal sealed class AuditWriteQueue : IAsyncDisposable
                 // One connection for the writer's lifetime: no pool round trip per batch; replaced after a failure.
                 if (_connection is null)
                 {
-                    _connection = DbConnections.Create(_db);
+                    _connection = DbConnections.CreateUnpooled(_db);
                     await _connection.OpenAsync();
+                    if (_db.Provider == DatabaseProvider.PostgreSql)
+                    {
+                        // For this connection's session only: it is unpooled and this queue's alone for its lifetime.
+                        await using var cmd = _connection.CreateCommand();
+                        cmd.CommandText = "SET synchronous_commit TO OFF";
+                        await cmd.ExecuteNonQueryAsync();
+                    }
                 }
                 var connection = _connection;
-                await using var turn = await SqliteWriteGate.TurnAsync(connection);
-                await using var tx = await connection.BeginTransactionAsync();
-                if (_db.Provider == DatabaseProvider.PostgreSql)
+                if (_db.Provider == DatabaseProvider.PostgreSql && records.Count <= AuditAppender.MaxRowsPerStatement)
                 {
-                    await using var cmd = connection.CreateCommand();
-                    cmd.Transaction = tx;
-                    cmd.CommandText = "SET LOCAL synchronous_commit TO OFF";
-                    await cmd.ExecuteNonQueryAsync();
+                    // One statement is atomic by itself: one round trip per batch instead of three (BEGIN, INSERT, COMMIT).
+                    // Under load a batch holds only a few reads' records, so the round trips were most of PostgreSQL's
+                    // share of a FHIR read.
+                    await _appender.AppendAsync(records, connection, null, CancellationToken.None);
                 }
-                await _appender.AppendAsync(records, tx, CancellationToken.None);
-                await tx.CommitAsync();
+                else
+                {
+                    await using var turn = await SqliteWriteGate.TurnAsync(connection);
+                    await using var tx = await connection.BeginTransactionAsync();
+                    await _appender.AppendAsync(records, tx, CancellationToken.None);
+                    await tx.CommitAsync();
+                }
                 foreach (var b in batch) b.Done.SetResult();
             }
             catch (Exception e)
@@ -132,9 +142,16 @@ internal sealed class AuditAppender(DatabaseOptions db, TimeProvider time, Audit
     private const int RowsPerStatement = 50; // 13 parameters a row: well under SQLite's and PostgreSQL's parameter limits
     private readonly string _table = ModuleDatabase.QualifiedTable(db.Provider, Data.AuditDbContext.Schema, "record");
 
-    public async Task AppendAsync(IReadOnlyList<PendingAuditRecord> records, DbTransaction tx, CancellationToken ct)
+    public const int MaxRowsPerStatement = RowsPerStatement;
+
+    public Task AppendAsync(IReadOnlyList<PendingAuditRecord> records, DbTransaction tx, CancellationToken ct) =>
+        AppendAsync(records, tx.Connection ?? throw new InvalidOperationException("The transaction has no connection."), tx, ct);
+
+    /// <summary>With <paramref name="tx"/> null each statement commits on its own: only for at most <see cref="MaxRowsPerStatement"/> records.</summary>
+    public async Task AppendAsync(IReadOnlyList<PendingAuditRecord> records, DbConnection connection, DbTransaction? tx, CancellationToken ct)
     {
-        var connection = tx.Connection ?? throw new InvalidOperationException("The transaction has no connection.");
+        if (tx is null && records.Count > RowsPerStatement)
+            throw new InvalidOperationException("More records than one statement holds need a transaction, so that they commit together.");
         // Microsecond precision: what both providers store exactly, so the hash recomputes after a round trip.
         var now = time.GetUtcNow().UtcDateTime;
         now = new DateTime(now.Ticks - now.Ticks % 10, DateTimeKind.Utc);

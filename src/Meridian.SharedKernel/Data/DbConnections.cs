@@ -13,6 +13,16 @@ public static class DbConnections
         _ => new NpgsqlConnection(options.ConnectionString),
     };
 
+    /// <summary>
+    /// A connection outside the pool, for a long-lived owner that changes its session (e.g. <c>SET synchronous_commit</c>):
+    /// pooled connections are not reset on return (No Reset On Close), so such a session must never go back to the pool.
+    /// </summary>
+    public static DbConnection CreateUnpooled(DatabaseOptions options) => options.Provider switch
+    {
+        DatabaseProvider.Sqlite => new SqlitePragmaConnection(options.ConnectionString),
+        _ => new NpgsqlConnection(new NpgsqlConnectionStringBuilder(options.ConnectionString) { Pooling = false }.ConnectionString),
+    };
+
     private sealed class SqlitePragmaConnection(string cs) : SqliteConnection(cs)
     {
         public override void Open()
