@@ -36,7 +36,8 @@ public sealed class WriteTransactions(DatabaseOptions options) : IDisposable
             throw new InvalidOperationException("A write transaction needs the context's connection closed: it runs on the database's writer connection.");
         var group = Group();
         await group.JoinAsync(ct);
-        var savepoint = group.NextSavepoint();
+        // One name serves every member: a member's savepoint is released or rolled back before the next member starts.
+        const string savepoint = "meridian_write";
         try
         {
             group.Execute($"SAVEPOINT {savepoint}");
@@ -182,7 +183,6 @@ internal sealed class SqliteGroupCommit : IDisposable
     private List<TaskCompletionSource> _pending = [];
     private bool _busy;
     private int _members;
-    private int _savepoints;
     private SqliteTransaction? _transaction;
     private long _commits, _committedMembers;
 
@@ -196,8 +196,6 @@ internal sealed class SqliteGroupCommit : IDisposable
     public SqliteTransaction Transaction => _transaction ?? throw new InvalidOperationException("No group transaction is open.");
 
     public (long Commits, long Members) Stats() => (Interlocked.Read(ref _commits), Interlocked.Read(ref _committedMembers));
-
-    public string NextSavepoint() => "w" + (++_savepoints).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public void Execute(string sql)
     {
