@@ -127,8 +127,15 @@ public sealed class WriteTransaction : IAsyncDisposable
             throw;
         }
         _done = true;
-        Restore();
-        committed = _group.Leave(committed: true);
+        try
+        {
+            Restore();
+        }
+        finally
+        {
+            // Whatever happens to this context, the turn passes on: a stuck turn would stop every write.
+            committed = _group.Leave(committed: true);
+        }
         // Not cancellable: the write is in the group's transaction and commits with it whatever this caller does next.
         await committed;
     }
@@ -143,6 +150,7 @@ public sealed class WriteTransaction : IAsyncDisposable
         }
         if (_done) return;
         _done = true;
+        Exception? broken = null;
         try
         {
             _group!.Execute($"ROLLBACK TO SAVEPOINT {_savepoint}");
@@ -150,13 +158,19 @@ public sealed class WriteTransaction : IAsyncDisposable
         }
         catch (Exception e)
         {
-            // The shared transaction is in an unknown state: nobody in the group may be told it committed.
-            Restore();
-            _group!.Abort(e);
-            return;
+            broken = e;
         }
-        Restore();
-        _ = _group!.Leave(committed: false);
+        try
+        {
+            Restore();
+        }
+        finally
+        {
+            // The shared transaction in an unknown state (e.g. SQLite rolled all of it back after a full disk): nobody in
+            // the group may be told it committed. Otherwise the turn passes on as usual.
+            if (broken is not null) _group!.Abort(broken);
+            else _ = _group!.Leave(committed: false);
+        }
     }
 
     private void Restore()
@@ -315,7 +329,14 @@ internal sealed class SqliteGroupCommit : IDisposable
 
     private void EndTransaction()
     {
-        _transaction?.Dispose();
+        try
+        {
+            _transaction?.Dispose();
+        }
+        catch (SqliteException)
+        {
+            // Disposing rolls back a transaction not ended; one SQLite already rolled back itself cannot be, which is fine.
+        }
         _transaction = null;
         _members = 0;
         SqliteWriteGate.Exit(_writer);

@@ -103,7 +103,13 @@ public abstract class WriteTransactionTests<TApp>(TApp app) : IClassFixture<TApp
         Assert.Contains(2_001, await NumbersAsync());
     }
 
-    private static DbCommand Command(DbTransaction tx, string sql)
+    protected WriteTransactions Writes => app.Services.GetRequiredService<WriteTransactions>();
+    protected string Table => _table;
+    protected Task<List<int>> Numbers() => NumbersAsync();
+    protected Task Insert(DbTransaction tx, int n) => InsertAsync(tx, n);
+    protected TApp App => app;
+
+    protected static DbCommand Command(DbTransaction tx, string sql)
     {
         var cmd = tx.Connection!.CreateCommand();
         cmd.Transaction = tx;
@@ -148,5 +154,31 @@ public abstract class WriteTransactionTests<TApp>(TApp app) : IClassFixture<TApp
     }
 }
 
-public sealed class WriteTransactionTests_Sqlite(SqliteApp app) : WriteTransactionTests<SqliteApp>(app);
+public sealed class WriteTransactionTests_Sqlite(SqliteApp app) : WriteTransactionTests<SqliteApp>(app)
+{
+    [Fact]
+    public async Task A_write_that_ends_the_shared_transaction_behind_the_groups_back_saves_nothing_and_the_next_write_succeeds()
+    {
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PatientsDbContext>();
+            var tx = await Writes.BeginAsync(db);
+            await Insert(tx.Transaction, 3_000);
+            // What SQLite itself does after some I/O errors: the whole transaction is gone, savepoints included.
+            await using (var cmd = Command(tx.Transaction, "ROLLBACK")) await cmd.ExecuteNonQueryAsync();
+            await Assert.ThrowsAnyAsync<Exception>(() => tx.CommitAsync());
+            await tx.DisposeAsync();
+        }
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PatientsDbContext>();
+            await using var tx = await Writes.BeginAsync(db);
+            await Insert(tx.Transaction, 3_001);
+            await tx.CommitAsync();
+        }
+        var numbers = await Numbers();
+        Assert.DoesNotContain(3_000, numbers);
+        Assert.Contains(3_001, numbers);
+    }
+}
 public sealed class WriteTransactionTests_PostgreSql(PostgreSqlApp app) : WriteTransactionTests<PostgreSqlApp>(app);
