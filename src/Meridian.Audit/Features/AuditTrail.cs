@@ -98,7 +98,7 @@ internal sealed class AuditWriteQueue : IAsyncDisposable
                     }
                 }
                 var connection = _connection;
-                if (_db.Provider == DatabaseProvider.PostgreSql && records.Count <= AuditAppender.MaxRowsPerStatement)
+                if (_db.Provider == DatabaseProvider.PostgreSql && records.Count <= AuditAppender.RowsPerStatement)
                 {
                     // One statement is atomic by itself: one round trip per batch instead of three (BEGIN, INSERT, COMMIT).
                     // Under load a batch holds only a few reads' records, so the round trips were most of PostgreSQL's
@@ -139,15 +139,13 @@ internal sealed class AuditWriteQueue : IAsyncDisposable
 /// </summary>
 internal sealed class AuditAppender(DatabaseOptions db, TimeProvider time, AuditSealer sealer)
 {
-    private const int RowsPerStatement = 50; // 13 parameters a row: well under SQLite's and PostgreSQL's parameter limits
+    public const int RowsPerStatement = 50; // 13 parameters a row: well under SQLite's and PostgreSQL's parameter limits
     private readonly string _table = ModuleDatabase.QualifiedTable(db.Provider, Data.AuditDbContext.Schema, "record");
-
-    public const int MaxRowsPerStatement = RowsPerStatement;
 
     public Task AppendAsync(IReadOnlyList<PendingAuditRecord> records, DbTransaction tx, CancellationToken ct) =>
         AppendAsync(records, tx.Connection ?? throw new InvalidOperationException("The transaction has no connection."), tx, ct);
 
-    /// <summary>With <paramref name="tx"/> null each statement commits on its own: only for at most <see cref="MaxRowsPerStatement"/> records.</summary>
+    /// <summary>With <paramref name="tx"/> null each statement commits on its own: only for at most <see cref="RowsPerStatement"/> records.</summary>
     public async Task AppendAsync(IReadOnlyList<PendingAuditRecord> records, DbConnection connection, DbTransaction? tx, CancellationToken ct)
     {
         if (tx is null && records.Count > RowsPerStatement)

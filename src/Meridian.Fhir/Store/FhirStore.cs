@@ -60,17 +60,8 @@ internal sealed class FhirStore(DatabaseOptions db)
     }
 
     /// <summary>The current version of a resource inside a write transaction, locking its row on PostgreSQL (SQLite's write transaction is already exclusive).</summary>
-    public async Task<int?> CurrentVersionForUpdateAsync(DbTransaction tx, string type, string id, CancellationToken ct)
-    {
-        await using var cmd = tx.Connection!.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = $"SELECT version_id FROM {_resource} WHERE resource_type = @t AND id = @i" +
-                          (db.Provider == DatabaseProvider.PostgreSql ? " FOR UPDATE" : "");
-        Add(cmd, "@t", type);
-        Add(cmd, "@i", id);
-        var result = await cmd.ExecuteScalarAsync(ct);
-        return result is null or DBNull ? null : Convert.ToInt32(result, CultureInfo.InvariantCulture);
-    }
+    public async Task<int?> CurrentVersionForUpdateAsync(DbTransaction tx, string type, string id, CancellationToken ct) =>
+        (await CurrentVersionsForUpdateAsync(tx, [(type, id)], ct)).TryGetValue((type, id), out var version) ? version : null;
 
     /// <summary>
     /// The write path of the FHIR-native types (Organization, Practitioner, Location, RelatedPerson): checks the version

@@ -11,7 +11,10 @@ namespace Meridian.Fhir.Store;
 /// </summary>
 internal sealed class PatientProjection(FhirStore store) : IPatientChangeObserver
 {
-    private sealed record Item(string Type, string Id, int Version, DateTimeOffset LastUpdated, Func<byte[]> Render);
+    private sealed record Item(string Type, string Id, int Version, DateTimeOffset LastUpdated, Func<byte[]> Render)
+    {
+        public ResourceWrite Write(bool exists) => new(Type, Id, Version, LastUpdated.UtcDateTime, Render(), exists);
+    }
 
     public Task OnPatientSavedAsync(PatientSnapshot patient, DbTransaction transaction, CancellationToken ct) =>
         OnPatientsSavedAsync([patient], transaction, ct);
@@ -20,16 +23,15 @@ internal sealed class PatientProjection(FhirStore store) : IPatientChangeObserve
     /// A patient and its coverages (or a whole batch of them) in two statements: one version lookup, one save
     /// (see <see cref="FhirStore.SaveManyAsync"/>).
     /// </summary>
-    public Task OnPatientsSavedAsync(IReadOnlyList<PatientSnapshot> patients, DbTransaction transaction, CancellationToken ct)
-    {
-        var items = new List<Item>(patients.Count * 2);
-        foreach (var patient in patients)
-        {
-            items.Add(new Item("Patient", patient.Id.ToString(), patient.Version, patient.LastUpdated, () => PatientMapper.Render(patient)));
-            items.AddRange(patient.Coverages.Select(CoverageItem));
-        }
-        return UpsertAsync(transaction, items, ct);
-    }
+    public Task OnPatientsSavedAsync(IReadOnlyList<PatientSnapshot> patients, DbTransaction transaction, CancellationToken ct) =>
+        UpsertAsync(transaction, patients.SelectMany(Items).ToList(), ct);
+
+    /// <summary>A patient's resource and its coverages', each rendered only when it is written.</summary>
+    private static IEnumerable<Item> Items(PatientSnapshot patient) =>
+    [
+        new Item("Patient", patient.Id.ToString(), patient.Version, patient.LastUpdated, () => PatientMapper.Render(patient)),
+        .. patient.Coverages.Select(CoverageItem),
+    ];
 
     /// <summary>
     /// A new patient and its new coverages: rendered and indexed now, before the registration's transaction; inside it
@@ -37,12 +39,7 @@ internal sealed class PatientProjection(FhirStore store) : IPatientChangeObserve
     /// </summary>
     public Func<DbTransaction, CancellationToken, Task> PrepareRegistration(PatientSnapshot patient)
     {
-        var writes = new List<ResourceWrite>(1 + patient.Coverages.Count)
-        {
-            new("Patient", patient.Id.ToString(), patient.Version, patient.LastUpdated.UtcDateTime, PatientMapper.Render(patient), Exists: false),
-        };
-        writes.AddRange(patient.Coverages.Select(c => new ResourceWrite("Coverage", c.Id.ToString(), c.Version, c.LastUpdated.UtcDateTime, CoverageMapper.Render(c), Exists: false)));
-        var batch = store.Prepare(writes);
+        var batch = store.Prepare(Items(patient).Select(i => i.Write(exists: false)).ToList());
         return batch.ExecuteAsync;
     }
 
@@ -62,7 +59,7 @@ internal sealed class PatientProjection(FhirStore store) : IPatientChangeObserve
             var exists = current.TryGetValue((item.Type, item.Id), out var version);
             // Idempotent: the same snapshot may be reported twice (a patient save also reports its coverages).
             if (exists && version >= item.Version) continue;
-            writes.Add(new ResourceWrite(item.Type, item.Id, item.Version, item.LastUpdated.UtcDateTime, item.Render(), exists));
+            writes.Add(item.Write(exists));
         }
         if (writes.Count > 0) await store.SaveManyAsync(tx, writes, ct);
     }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Meridian.SharedKernel.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -41,29 +40,23 @@ internal sealed class MrnReservations(DatabaseOptions options, WriteTransactions
         }
     }
 
-    private async Task<IEnumerable<long>> ReserveSqliteAsync(PatientsDbContext db, CancellationToken ct)
+    private async Task<IReadOnlyList<long>> ReserveSqliteAsync(PatientsDbContext db, CancellationToken ct)
     {
         await using var tx = await writes.BeginAsync(db, ct);
-        var last = await PatientStore.ReserveSqliteMrnsAsync(tx.Transaction, Block, ct);
+        var numbers = await PatientStore.ReserveSqliteMrnsAsync(tx.Transaction, Block, ct);
         // Handed out only once committed: a block whose commit failed is never used.
         await tx.CommitAsync(ct);
-        return Enumerable.Range(0, Block).Select(i => last - Block + 1 + i);
+        return numbers;
     }
 
-    private static async Task<IEnumerable<long>> ReservePostgreSqlAsync(PatientsDbContext db, CancellationToken ct)
+    private static async Task<IReadOnlyList<long>> ReservePostgreSqlAsync(PatientsDbContext db, CancellationToken ct)
     {
-        var connection = db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(ct);
         try
         {
-            await using var cmd = connection.CreateCommand();
-            // A sequence needs no transaction: the numbers are this process's as soon as nextval returns them. Other hosts
-            // drawing at the same moment get other numbers (the block need not be consecutive).
-            cmd.CommandText = $"SELECT nextval('patients.mrn') FROM generate_series(1, {Block})";
-            var numbers = new List<long>(Block);
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) numbers.Add(reader.GetInt64(0));
-            return numbers;
+            // Outside any transaction: the numbers are this process's as soon as nextval returns them. Other hosts drawing
+            // at the same moment get other numbers (the block need not be consecutive).
+            return await PatientStore.DrawPostgreSqlMrnsAsync(db.Database.GetDbConnection(), null, Block, ct);
         }
         finally
         {

@@ -33,25 +33,31 @@ internal sealed class PatientStore(PatientsDbContext db, DatabaseOptions options
     /// </summary>
     public async Task<IReadOnlyList<string>> AllocateMrnsAsync(DbTransaction tx, int count, CancellationToken ct)
     {
-        await using var cmd = tx.Connection!.CreateCommand();
-        cmd.Transaction = tx;
-        MigrationRunner.AddParameter(cmd, "@n", (long)count);
-        if (options.Provider == DatabaseProvider.PostgreSql)
-        {
-            // A sequence hands out numbers without a row lock, so concurrent registrations do not queue behind each other
-            // until commit; the price is that a rolled-back registration's number is skipped (an MRN is an identifier, not a count).
-            cmd.CommandText = "SELECT nextval('patients.mrn') FROM generate_series(1, @n)";
-            var values = new List<string>(count);
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct)) values.Add(FormatMrn(reader.GetInt64(0)));
-            return values;
-        }
-        var last = await ReserveSqliteMrnsAsync(tx, count, ct);
-        return Enumerable.Range(0, count).Select(i => FormatMrn(last - count + 1 + i)).ToList();
+        var numbers = options.Provider == DatabaseProvider.PostgreSql
+            ? await DrawPostgreSqlMrnsAsync(tx.Connection!, tx, count, ct)
+            : await ReserveSqliteMrnsAsync(tx, count, ct);
+        return numbers.Select(FormatMrn).ToList();
     }
 
-    /// <summary>SQLite: moves the MRN counter on by <paramref name="count"/> in <paramref name="tx"/> and returns the last number reserved.</summary>
-    public static async Task<long> ReserveSqliteMrnsAsync(DbTransaction tx, int count, CancellationToken ct)
+    /// <summary>
+    /// PostgreSQL: <paramref name="count"/> numbers from the <c>patients.mrn</c> sequence. A sequence hands them out without a
+    /// row lock and needs no transaction, so concurrent registrations never queue here; the price is that numbers not used
+    /// (a rolled-back registration) are skipped — an MRN is an identifier, not a count.
+    /// </summary>
+    public static async Task<IReadOnlyList<long>> DrawPostgreSqlMrnsAsync(DbConnection connection, DbTransaction? tx, int count, CancellationToken ct)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT nextval('patients.mrn') FROM generate_series(1, @n)";
+        MigrationRunner.AddParameter(cmd, "@n", (long)count);
+        var numbers = new List<long>(count);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) numbers.Add(reader.GetInt64(0));
+        return numbers;
+    }
+
+    /// <summary>SQLite: moves the MRN counter on by <paramref name="count"/> in <paramref name="tx"/> and returns the numbers reserved.</summary>
+    public static async Task<IReadOnlyList<long>> ReserveSqliteMrnsAsync(DbTransaction tx, int count, CancellationToken ct)
     {
         await using var cmd = tx.Connection!.CreateCommand();
         cmd.Transaction = tx;
@@ -59,7 +65,8 @@ internal sealed class PatientStore(PatientsDbContext db, DatabaseOptions options
                           "SET last_value = last_value + @n WHERE name = @name RETURNING last_value";
         MigrationRunner.AddParameter(cmd, "@n", (long)count);
         MigrationRunner.AddParameter(cmd, "@name", MrnCounter);
-        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException("The MRN counter row is missing; run the migrations."), CultureInfo.InvariantCulture);
+        var last = Convert.ToInt64(await cmd.ExecuteScalarAsync(ct) ?? throw new InvalidOperationException("The MRN counter row is missing; run the migrations."), CultureInfo.InvariantCulture);
+        return Enumerable.Range(0, count).Select(i => last - count + 1 + i).ToList();
     }
 
     /// <summary>"M" and seven digits: short enough to read over the phone, wide enough for ten million patients.</summary>

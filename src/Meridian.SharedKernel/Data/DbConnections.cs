@@ -19,7 +19,7 @@ public static class DbConnections
     /// </summary>
     public static DbConnection CreateUnpooled(DatabaseOptions options) => options.Provider switch
     {
-        DatabaseProvider.Sqlite => new SqlitePragmaConnection(options.ConnectionString),
+        DatabaseProvider.Sqlite => new SqlitePragmaConnection(new SqliteConnectionStringBuilder(options.ConnectionString) { Pooling = false }.ToString()),
         _ => new NpgsqlConnection(new NpgsqlConnectionStringBuilder(options.ConnectionString) { Pooling = false }.ConnectionString),
     };
 

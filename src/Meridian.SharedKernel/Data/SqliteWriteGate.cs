@@ -28,12 +28,9 @@ public static class SqliteWriteGate
 
     private static long _turns, _heldTicks;
 
-    /// <summary>Write turns taken and their mean length, for the benchmark: the turn is SQLite's serial section.</summary>
-    public static (long Turns, TimeSpan MeanHeld) Stats()
-    {
-        var turns = Interlocked.Read(ref _turns);
-        return (turns, turns == 0 ? TimeSpan.Zero : TimeSpan.FromTicks((long)(Interlocked.Read(ref _heldTicks) * (TimeSpan.TicksPerSecond / (double)System.Diagnostics.Stopwatch.Frequency) / turns)));
-    }
+    /// <summary>Write turns taken and how long they were held in all, for the benchmark: the turn is SQLite's serial section.</summary>
+    public static (long Turns, TimeSpan Held) Stats() =>
+        (Interlocked.Read(ref _turns), System.Diagnostics.Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _heldTicks)));
 
     private static SemaphoreSlim GateFor(DbConnection connection) =>
         Gates.GetOrAdd(new SqliteConnectionStringBuilder(connection.ConnectionString).DataSource, _ => new SemaphoreSlim(1, 1));
