@@ -99,6 +99,14 @@ internal sealed class MessagingOptions
             yield return $"{Section}:Sender:Lease must be at least four times Smtp:Timeout, so that a slow send never outlives its claim.";
         if (!string.IsNullOrWhiteSpace(Sms.Gateway) && !string.Equals(Sms.Gateway, "Simulator", StringComparison.OrdinalIgnoreCase))
             yield return $"{Section}:Sms:Gateway '{Sms.Gateway}' is not available; the only built-in gateway is 'Simulator'.";
+        if (ReplyMatchWindow <= TimeSpan.Zero) yield return $"{Section}:ReplyMatchWindow must be positive.";
+        // A bad pattern would otherwise throw on every text the simulator is handed, failing each sender pass.
+        if (UsesSmsSimulator(demo))
+        {
+            if (!IsRegex(Sms.Simulator.UnreachablePattern)) yield return $"{Section}:Sms:Simulator:UnreachablePattern is not a valid regular expression.";
+            if (Sms.Simulator.TransientFailurePattern is { Length: > 0 } transient && !IsRegex(transient))
+                yield return $"{Section}:Sms:Simulator:TransientFailurePattern is not a valid regular expression.";
+        }
         if (!UsesLocalMailbox(demo))
         {
             if (Smtp.Port is < 1 or > 65535) yield return $"{Section}:Smtp:Port must be between 1 and 65535.";
@@ -108,6 +116,20 @@ internal sealed class MessagingOptions
             if (string.IsNullOrEmpty(Smtp.UserName) != string.IsNullOrEmpty(Smtp.Password))
                 yield return $"{Section}:Smtp: UserName and Password go together.";
             if (Smtp.Timeout <= TimeSpan.Zero) yield return $"{Section}:Smtp:Timeout must be positive.";
+        }
+    }
+
+    private static bool IsRegex(string? pattern)
+    {
+        if (pattern is null) return false;
+        try
+        {
+            _ = new System.Text.RegularExpressions.Regex(pattern);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 }

@@ -145,4 +145,7 @@ internal static class Limits
     public const int Detail = 2000;
     public const int SmsBody = 1600;         // ten concatenated segments; gateways refuse longer texts
     public const int EmailBody = 100_000;
+
+    /// <summary>A detail or error text cut to fit its column (the database would refuse it, or PostgreSQL would abort the transaction).</summary>
+    public static string Trim(string s) => s.Length <= Detail ? s : s[..(Detail - 1)] + "…";
 }

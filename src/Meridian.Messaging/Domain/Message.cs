@@ -46,6 +46,11 @@ internal sealed class Message
 
     /// <summary>The RFC 5322 Message-ID of the e-mail: the same on every attempt, so a receiving system can drop a repeat.</summary>
     public static string EmailMessageId(Guid id) => $"<{id:D}@meridian>";
+
+    /// <summary>The message id in a Message-ID made by <see cref="EmailMessageId"/>, or null for any other Message-ID.</summary>
+    public static Guid? FromEmailMessageId(string messageId) =>
+        messageId.StartsWith('<') && messageId.EndsWith("@meridian>", StringComparison.Ordinal)
+        && Guid.TryParseExact(messageId[1..^"@meridian>".Length], "D", out var id) ? id : null;
 }
 
 /// <summary>One change of a message's state: its delivery history.</summary>

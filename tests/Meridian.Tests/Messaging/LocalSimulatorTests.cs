@@ -1,8 +1,12 @@
 using System.Net;
+using System.Net.Http.Json;
+using Meridian.Audit.Contracts;
 using Meridian.Messaging.Contracts;
 using Meridian.Messaging.Data;
+using Meridian.Patients.Contracts;
 using Meridian.SharedKernel.Security;
 using Meridian.Tests.Infrastructure;
+using Meridian.Tests.Patients;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using static Meridian.Tests.Messaging.MessagingTestKit;
@@ -58,6 +62,34 @@ public abstract class LocalSimulatorTests<TApp>(TApp app) : IClassFixture<TApp> 
         var api = await session.GetAsync($"/api/messaging/local-mailbox?to={Uri.EscapeDataString(to)}");
         var list = await api.ExpectAsync(HttpStatusCode.OK);
         Assert.Single(list.EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Listing_the_local_mailbox_is_audited_for_the_patient_the_mail_was_about_and_a_bad_filter_is_a_400()
+    {
+        var to = UniqueEmail("audited");
+        PatientId patient;
+        using (var frontDesk = await FreshClientAsync(app, Roles.FrontDesk))
+        {
+            var body = PatientTestData.Patient(PatientTestData.UniqueFamily("Mailed"), "Ada", PatientTestData.UniqueBirthDate(), email: to);
+            body["contactPreferences"] = new { preferredChannel = "email", allowSms = false, allowEmail = true };
+            var created = await (await frontDesk.PostAsJsonAsync("/api/patients", PatientTestData.Register(body, allowDuplicate: true))).ExpectAsync(HttpStatusCode.Created);
+            patient = new PatientId(created.GetProperty("id").GetGuid());
+        }
+        var id = await EnqueueAsync(app, Email(to, patient: patient, sendAfter: app.Clock.GetUtcNow()));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline && (await RowAsync(app, id)).State != MessageState.Sent) await Task.Delay(100);
+
+        using var session = new CookieSession(app);
+        await session.SignInAsNewAdministratorAsync();
+        var list = await (await session.GetAsync($"/api/messaging/local-mailbox?to={Uri.EscapeDataString(to)}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Single(list.EnumerateArray());
+        var audits = await app.WithScopeAsync(sp => sp.GetRequiredService<IAuditReader>().SearchAsync(new AuditQuery(PatientId: patient.Value.ToString())));
+        Assert.Contains(audits.Items, a => a.Action == "Search" && a.ResourceType == "SimulatedEmail" && a.Detail!.Contains(to, StringComparison.Ordinal));
+
+        var bad = await (await session.GetAsync("/api/messaging/local-mailbox?to=nobody&count=500")).ExpectAsync(HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("to", out _));
+        Assert.True(bad.GetProperty("errors").TryGetProperty("count", out _));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Meridian.Messaging;
 using Meridian.Messaging.Domain;
 
 namespace Meridian.Tests.Messaging;
@@ -105,5 +106,18 @@ public sealed class MessagingRulesTests
         Assert.Equal(TimeSpan.FromMinutes(4), RetryPolicy.Delay(3, b, max, 0.25, 0));
         Assert.Equal(TimeSpan.FromMinutes(5), RetryPolicy.Delay(3, b, max, 0.25, 1));
         Assert.Equal(max, RetryPolicy.Delay(40, b, max, 0.25, 0));
+    }
+
+    [Fact]
+    public void A_bad_simulator_pattern_or_match_window_stops_the_host_at_start_with_its_name()
+    {
+        var options = new MessagingOptions { ReplyMatchWindow = TimeSpan.Zero };
+        options.Sms.Simulator.UnreachablePattern = "^(+1";
+        options.Sms.Simulator.TransientFailurePattern = "[";
+        var errors = options.Validate(demo: true).ToList();
+        Assert.Contains(errors, e => e.Contains("Sms:Simulator:UnreachablePattern", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Sms:Simulator:TransientFailurePattern", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("ReplyMatchWindow", StringComparison.Ordinal));
+        Assert.Empty(new MessagingOptions().Validate(demo: true));
     }
 }

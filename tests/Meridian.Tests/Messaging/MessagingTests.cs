@@ -662,6 +662,27 @@ public abstract class MessagingTests<TApp>(TApp app) : IClassFixture<TApp> where
     }
 
     [Fact]
+    public async Task The_simulator_texts_list_is_audited_for_the_patient_texted_and_bad_filters_are_a_400()
+    {
+        MoveToLocal(app, NewYork, 12);
+        var number = UniqueMobile();
+        var patient = await RegisterPatientAsync(allowSms: true, number, UniqueEmail());
+        var id = await EnqueueAsync(app, Sms(number, patient: patient));
+        await SendAsync(app);
+
+        using var frontDesk = await FreshClientAsync(app, Roles.FrontDesk);
+        var texts = await (await frontDesk.GetAsync($"/api/messaging/sms-simulator/texts?to={Uri.EscapeDataString(number)}")).ExpectAsync(HttpStatusCode.OK);
+        var text = Assert.Single(texts.EnumerateArray());
+        Assert.Equal(id.Value.ToString("D"), text.GetProperty("clientReference").GetString());
+        var audits = await app.WithScopeAsync(sp => sp.GetRequiredService<IAuditReader>().SearchAsync(new AuditQuery(PatientId: patient.Value.ToString())));
+        Assert.Contains(audits.Items, a => a.Action == "Search" && a.ResourceType == "SimulatedSms" && a.Detail!.Contains(number, StringComparison.Ordinal));
+
+        var bad = await (await frontDesk.GetAsync("/api/messaging/sms-simulator/texts?to=call%20me&count=0")).ExpectAsync(HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("to", out _));
+        Assert.True(bad.GetProperty("errors").TryGetProperty("count", out _));
+    }
+
+    [Fact]
     public async Task The_messages_pages_show_state_and_history_and_the_simulator_page_answers_as_the_patient()
     {
         MoveToLocal(app, NewYork, 12);

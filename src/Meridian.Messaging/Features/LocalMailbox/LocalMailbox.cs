@@ -26,18 +26,12 @@ internal sealed class LocalMailboxHandler(MessagingDbContext db, IOptions<Messag
     public async Task<IReadOnlyList<SimulatedEmailView>> ListAsync(string? to, int count, CancellationToken ct = default)
     {
         MessagingAccess.Require(actor, Permissions.MessagingAdmin);
-        var v = new Validator();
-        string? address = null;
-        if (to is { Length: > 0 } && !EmailAddress.TryNormalize(to, out address)) v.Add("to", "is not a valid e-mail address.");
-        v.When(count is < 1 or > MaxMails, "count", $"must be between 1 and {MaxMails}.");
-        v.ThrowIfInvalid();
+        var address = MessagingAccess.ListingFilter(to, EmailAddress.TryNormalize, "is not a valid e-mail address.", count, MaxMails);
         var q = db.SimulatedEmails.AsNoTracking();
         if (address is not null) q = q.Where(e => e.Recipient == address);
         var mails = await q.OrderByDescending(e => e.ReceivedAt).ThenByDescending(e => e.Id).Take(count).ToListAsync(ct);
-        // The Message-ID is <message id@meridian>: the patients these e-mails were about.
-        var ids = mails.Select(m => Guid.TryParse(m.InternetMessageId.Trim('<', '>').Split('@')[0], out var g) ? g : Guid.Empty).Where(g => g != Guid.Empty).ToList();
-        var patients = await db.Messages.AsNoTracking().Where(m => ids.Contains(m.Id)).Select(m => m.PatientId).ToListAsync(ct);
-        await audit.RecordManyAsync(MessagingAccess.SearchEntries("SimulatedEmail", patients, "local mailbox simulator" + (address is null ? "" : " to " + address)), null, ct);
+        await MessagingAccess.AuditSimulatedAsync(db, audit, "SimulatedEmail", mails.Select(m => Message.FromEmailMessageId(m.InternetMessageId)),
+            "local mailbox simulator" + (address is null ? "" : " to " + address), ct);
         return mails.Select(m => new SimulatedEmailView(m.Id, m.InternetMessageId, m.Sender, m.Recipient, m.Subject, Message.Utc(m.ReceivedAt), m.Mime)).ToList();
     }
 

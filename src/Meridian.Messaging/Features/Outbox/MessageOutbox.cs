@@ -94,14 +94,12 @@ internal sealed partial class MessageOutbox(
     private async Task<int> CancelAsync(MessagingDbContext context, string prefix, CancellationToken ct)
     {
         var now = Now(time);
-        // LIKE narrows (SQLite's LIKE ignores ASCII case); the ordinal check decides.
-        var pattern = prefix.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-        var candidates = await context.Messages
-            .Where(m => (m.State == MessageState.Queued || m.State == MessageState.Deferred) && EF.Functions.Like(m.CorrelationKey, pattern, "\\"))
-            .Select(m => new { m.Id, m.CorrelationKey, m.Attempts })
+        var candidates = await WithCorrelationKeyPrefix(context.Messages, prefix)
+            .Where(m => m.State == MessageState.Queued || m.State == MessageState.Deferred)
+            .Select(m => new { m.Id, m.Attempts })
             .ToListAsync(ct);
         var count = 0;
-        foreach (var c in candidates.Where(c => c.CorrelationKey.StartsWith(prefix, StringComparison.Ordinal)))
+        foreach (var c in candidates)
         {
             // Guarded by state: a message the sender claimed meanwhile is going out and is not marked cancelled.
             var changed = await context.Messages
@@ -151,13 +149,7 @@ internal sealed partial class MessageOutbox(
                 : EmailAddress.TryNormalize(recipient, out var email) ? email : recipient.Trim();
             q = q.Where(m => m.Recipient == normalized);
         }
-        if (query.CorrelationKeyPrefix is { Length: > 0 } prefix)
-        {
-            // LIKE can use an index; the substring comparison makes the match exact (SQLite's LIKE ignores ASCII case).
-            var pattern = prefix.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-            var length = prefix.Length;
-            q = q.Where(m => EF.Functions.Like(m.CorrelationKey, pattern, "\\") && m.CorrelationKey.Substring(0, length) == prefix);
-        }
+        if (query.CorrelationKeyPrefix is { Length: > 0 } prefix) q = WithCorrelationKeyPrefix(q, prefix);
         if (query.CreatedFrom is { } from)
         {
             var f = from.UtcDateTime;
@@ -169,6 +161,15 @@ internal sealed partial class MessageOutbox(
             q = q.Where(m => m.CreatedAt < t);
         }
         return q;
+    }
+
+    /// <summary>Messages whose correlation key starts with <paramref name="prefix"/>, exactly (case-sensitive).</summary>
+    private static IQueryable<Message> WithCorrelationKeyPrefix(IQueryable<Message> q, string prefix)
+    {
+        // LIKE can use an index; the substring comparison makes the match exact (SQLite's LIKE ignores ASCII case).
+        var pattern = prefix.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+        var length = prefix.Length;
+        return q.Where(m => EF.Functions.Like(m.CorrelationKey, pattern, "\\") && m.CorrelationKey.Substring(0, length) == prefix);
     }
 
     /// <summary>Microsecond precision: what both databases store, so a value read back equals the value written.</summary>

@@ -90,12 +90,12 @@ internal sealed class InboundPipeline(
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var row = await db.Inbound.FirstAsync(i => i.Id == inbound.Id, ct);
         row.Outcome = outcome;
-        row.Detail = Trim(detail);
+        row.Detail = Limits.Trim(detail);
         if (!string.IsNullOrWhiteSpace(answer))
             row.ReplyMessageId = (await AnswerAsync(row, matched, SystemPurposes.Reply, answer, tx.GetDbTransaction(), ct)).Value;
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
-        return View(row, matched);
+        return View(row, matched.Purpose);
     }
 
     private async Task<InboundMessageView> KeywordAsync(InboundMessage inbound, Keywords.Kind keyword, Message? matched, CancellationToken ct)
@@ -146,7 +146,7 @@ internal sealed class InboundPipeline(
         await AuditAsync(inbound, matched, dbTx, ct);
         await tx.CommitAsync(ct);
         logger.LogInformation("SMS keyword {Keyword} from {Number}: {Outcome}", keyword, PhoneNumber.Mask(inbound.Sender), inbound.Detail);
-        return View(inbound, matched);
+        return View(inbound, matched?.Purpose);
     }
 
     private Task<MessageId> AnswerAsync(InboundMessage inbound, Message? matched, string purpose, string text, System.Data.Common.DbTransaction tx, CancellationToken ct) =>
@@ -164,7 +164,7 @@ internal sealed class InboundPipeline(
     private async Task<InboundMessageView> RecordAsync(InboundMessage inbound, InboundOutcome outcome, string detail, CancellationToken ct)
     {
         inbound.Outcome = outcome;
-        inbound.Detail = Trim(detail);
+        inbound.Detail = Limits.Trim(detail);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.Inbound.Add(inbound);
         await db.SaveChangesAsync(ct);
@@ -177,10 +177,9 @@ internal sealed class InboundPipeline(
         audit.RecordAsync(new AuditEntry(AuditAction.Create, "InboundMessage", inbound.Id.ToString(), inbound.PatientId?.ToString(),
             Detail: $"SMS {inbound.Outcome}" + (inbound.MatchedMessageId is { } m ? $" in reply to message {m}" : "")), tx, ct);
 
-    private InboundMessageView View(InboundMessage i, Message? matched) => new(
+    /// <summary>An inbound text as pages and the API show it; <paramref name="purpose"/> is that of the message it answered.</summary>
+    internal static InboundMessageView View(InboundMessage i, string? purpose) => new(
         i.Id, i.Channel, i.Sender, i.Body, Message.Utc(i.ReceivedAt), i.Outcome.ToString(),
-        i.MatchedMessageId is { } m ? new MessageId(m) : null, matched?.Purpose, i.PatientId is { } p ? new PatientId(p) : null,
+        i.MatchedMessageId is { } m ? new MessageId(m) : null, purpose, i.PatientId is { } p ? new PatientId(p) : null,
         i.ReplyMessageId is { } r ? new MessageId(r) : null, i.Detail);
-
-    private static string Trim(string s) => s.Length <= Limits.Detail ? s : s[..(Limits.Detail - 1)] + "…";
 }

@@ -311,7 +311,7 @@ internal sealed class MessageSender(
             next = Quiet(m, next, zone) ?? next;
             m.State = MessageState.Deferred;
             m.NextAttemptAt = next;
-            m.LastError = Trim(outcome.Detail);
+            m.LastError = Limits.Trim(outcome.Detail);
             db.Events.Add(Event(m, now, $"Attempt {m.Attempts} failed, will retry at {Local(next, zone)}: {outcome.Detail}"));
             logger.LogWarning("Message {Id} ({Channel}) attempt {Attempt} failed, retry at {Next:O}: {Error}", c.Id, c.Channel, c.Attempt, next, outcome.Detail);
         }
@@ -320,7 +320,7 @@ internal sealed class MessageSender(
             var detail = outcome.Transient ? $"Gave up after {m.Attempts} attempts: {outcome.Detail}" : outcome.Detail;
             m.State = MessageState.Failed;
             m.NextAttemptAt = null;
-            m.LastError = Trim(detail);
+            m.LastError = Limits.Trim(detail);
             db.Events.Add(Event(m, now, detail));
             logger.LogError("Message {Id} ({Channel}) failed on attempt {Attempt}: {Error}", c.Id, c.Channel, c.Attempt, detail);
         }
@@ -336,13 +336,13 @@ internal sealed class MessageSender(
         m.LeaseToken = null;
         m.LeaseExpiresAt = null;
         m.UpdatedAt = now;
-        m.LastError = Trim(reason);
+        m.LastError = Limits.Trim(reason);
         db.Events.Add(Event(m, now, reason));
         logger.LogInformation("Message {Id} ({Channel}) {State}: {Reason}", m.Id, m.Channel, state, reason);
     }
 
     private static MessageEvent Event(Message m, DateTime now, string detail) =>
-        new() { MessageId = m.Id, OccurredAt = now, State = m.State, Attempt = m.Attempts, Detail = Trim(detail) };
+        new() { MessageId = m.Id, OccurredAt = now, State = m.State, Attempt = m.Attempts, Detail = Limits.Trim(detail) };
 
     /// <summary>When quiet hours hold the message back, until when. Answers to a text the recipient just sent (keyword
     /// confirmations, handler replies) are not held: the recipient is awake and waiting for them.</summary>
@@ -364,6 +364,4 @@ internal sealed class MessageSender(
         var local = utc + offset;
         return $"{local:yyyy-MM-dd HH:mm} {zone.Id} (UTC{(offset < TimeSpan.Zero ? "-" : "+")}{offset:hh\\:mm})";
     }
-
-    private static string Trim(string s) => s.Length <= Limits.Detail ? s : s[..(Limits.Detail - 1)] + "…";
 }

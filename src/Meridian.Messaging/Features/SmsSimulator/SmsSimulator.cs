@@ -41,18 +41,13 @@ internal sealed class SmsSimulatorHandler(
     public async Task<IReadOnlyList<SimulatedTextView>> TextsAsync(string? to, int count, CancellationToken ct = default)
     {
         MessagingAccess.Require(actor, Permissions.MessagingRead);
-        var v = new Validator();
-        string? number = null;
-        if (to is { Length: > 0 } && !PhoneNumber.TryNormalize(to, out number)) v.Add("to", "is not a valid phone number.");
-        v.When(count is < 1 or > MaxTexts, "count", $"must be between 1 and {MaxTexts}.");
-        v.ThrowIfInvalid();
+        var number = MessagingAccess.ListingFilter(to, PhoneNumber.TryNormalize, "is not a valid phone number.", count, MaxTexts);
         var q = db.SimulatedTexts.AsNoTracking();
         if (number is not null) q = q.Where(t => t.Recipient == number);
         var texts = await q.OrderByDescending(t => t.SentAt).ThenByDescending(t => t.Id).Take(count).ToListAsync(ct);
-        // The client reference is the message id: the patients these texts were about.
-        var ids = texts.Select(t => Guid.TryParse(t.ClientReference, out var g) ? g : Guid.Empty).Where(g => g != Guid.Empty).ToList();
-        var patients = await db.Messages.AsNoTracking().Where(m => ids.Contains(m.Id)).Select(m => m.PatientId).ToListAsync(ct);
-        await audit.RecordManyAsync(MessagingAccess.SearchEntries("SimulatedSms", patients, "SMS simulator texts" + (number is null ? "" : " to " + number)), null, ct);
+        // The client reference is the message id (see MessageSender).
+        await MessagingAccess.AuditSimulatedAsync(db, audit, "SimulatedSms", texts.Select(t => Guid.TryParse(t.ClientReference, out var g) ? g : (Guid?)null),
+            "SMS simulator texts" + (number is null ? "" : " to " + number), ct);
         return texts.Select(t => new SimulatedTextView(t.Id, t.ClientReference, t.Recipient, t.Body, Message.Utc(t.SentAt),
             t.DeliveredAt is { } d ? Message.Utc(d) : null, t.Submissions)).ToList();
     }
@@ -65,9 +60,7 @@ internal sealed class SmsSimulatorHandler(
         var matched = rows.Where(r => r.MatchedMessageId is not null).Select(r => r.MatchedMessageId!.Value).Distinct().ToList();
         var purposes = await db.Messages.AsNoTracking().Where(m => matched.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => m.Purpose, ct);
         await audit.RecordManyAsync(MessagingAccess.SearchEntries("InboundMessage", rows.Select(r => r.PatientId), "SMS simulator replies"), null, ct);
-        return rows.Select(i => new InboundMessageView(i.Id, i.Channel, i.Sender, i.Body, Message.Utc(i.ReceivedAt), i.Outcome.ToString(),
-            i.MatchedMessageId is { } m ? new MessageId(m) : null, i.MatchedMessageId is { } k && purposes.TryGetValue(k, out var p) ? p : null,
-            i.PatientId is { } pid ? new PatientId(pid) : null, i.ReplyMessageId is { } r ? new MessageId(r) : null, i.Detail)).ToList();
+        return rows.Select(i => InboundPipeline.View(i, i.MatchedMessageId is { } m && purposes.TryGetValue(m, out var p) ? p : null)).ToList();
     }
 
     internal static void Map(IEndpointRouteBuilder app)

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Meridian.Audit.Contracts;
 using Meridian.Messaging.Contracts;
@@ -37,6 +38,34 @@ internal static class MessagingAccess
             ? [new AuditEntry(AuditAction.Search, resourceType, Detail: detail)]
             : distinct.Select(p => new AuditEntry(AuditAction.Search, resourceType, PatientId: p.ToString(), Detail: detail)).ToList();
     }
+
+    public delegate bool Normalizer(string? text, [NotNullWhen(true)] out string? normalized);
+
+    /// <summary>
+    /// Checks a simulator listing's recipient filter and count together (one 400 naming both) and returns the recipient in
+    /// the form the simulator stored it, or null for no filter.
+    /// </summary>
+    public static string? ListingFilter(string? to, Normalizer normalize, string invalidTo, int count, int max)
+    {
+        var v = new Validator();
+        string? recipient = null;
+        if (to is { Length: > 0 } && !normalize(to, out recipient)) v.Add("to", invalidTo);
+        v.When(count < 1 || count > max, "count", $"must be between 1 and {max}.");
+        v.ThrowIfInvalid();
+        return recipient;
+    }
+
+    /// <summary>
+    /// Audits a listing of what a simulator received: the rows carry the outbox message id (Message-ID, client reference),
+    /// and the patients are those messages' patients.
+    /// </summary>
+    public static async Task AuditSimulatedAsync(MessagingDbContext db, IAuditTrail audit, string resourceType, IEnumerable<Guid?> messageIds,
+        string detail, CancellationToken ct)
+    {
+        var ids = messageIds.OfType<Guid>().Distinct().ToList();
+        var patients = await db.Messages.AsNoTracking().Where(m => ids.Contains(m.Id)).Select(m => m.PatientId).ToListAsync(ct);
+        await audit.RecordManyAsync(SearchEntries(resourceType, patients, detail), null, ct);
+    }
 }
 
 /// <summary>The front desk's view of the outbox: which messages went out, to whom, and what happened to each.</summary>
@@ -64,9 +93,7 @@ internal sealed class ViewMessagesHandler(MessagingDbContext db, IAuditTrail aud
         await audit.RecordAsync(new AuditEntry(AuditAction.Read, "Message", id.ToString(), m.PatientId?.ToString()), ct);
         return new MessageDetails(m.ToView(), m.TimeZone,
             events.Select(e => new MessageEventView(Message.Utc(e.OccurredAt), e.State, e.Attempt, e.Detail)).ToList(),
-            replies.Select(i => new InboundMessageView(i.Id, i.Channel, i.Sender, i.Body, Message.Utc(i.ReceivedAt), i.Outcome.ToString(),
-                new MessageId(id), m.Purpose, i.PatientId is { } p ? new PatientId(p) : null,
-                i.ReplyMessageId is { } r ? new MessageId(r) : null, i.Detail)).ToList());
+            replies.Select(i => InboundPipeline.View(i, m.Purpose)).ToList());
     }
 
     internal static string Describe(MessageQuery q)
