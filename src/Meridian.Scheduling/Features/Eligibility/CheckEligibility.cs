@@ -94,10 +94,6 @@ internal sealed class CheckEligibilityHandler(
         return checkedCount;
     }
 
-    public async Task<EligibilityView?> LatestAsync(Guid patientId, CancellationToken ct) =>
-        await store.Db.EligibilityChecks.AsNoTracking().Where(c => c.PatientId == patientId && c.Status != "Pending")
-            .OrderByDescending(c => c.Id).FirstOrDefaultAsync(ct) is { } c ? View(c) : null;
-
     private async Task<EligibilityView> CheckAsync(Guid patientId, DateOnly serviceDate, Provider provider, Guid? appointmentId, CancellationToken ct)
     {
         var db = store.Db;
@@ -155,7 +151,8 @@ internal sealed class CheckEligibilityHandler(
             row.Status = "Error";
             messages.Add(result.Problem ?? "The eligibility check failed.");
         }
-        row.Messages = string.Join('\n', messages).Length > Limits.Note ? string.Join('\n', messages)[..Limits.Note] : string.Join('\n', messages);
+        var text = string.Join('\n', messages);
+        row.Messages = text.Length > Limits.Note ? text[..Limits.Note] : text;
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
             db.EligibilityChecks.Update(row);
