@@ -64,7 +64,11 @@ internal sealed class CheckEligibilityHandler(
     public async Task<int> ForDayAsync(DateOnly date, Guid? locationId, CancellationToken ct = default)
     {
         store.Require(Permissions.ScheduleWrite);
+        var v = new Validator();
+        SlotRules.ValidateDate(date, "date", v);
+        v.ThrowIfInvalid();
         var db = store.Db;
+        if (locationId is { } only) await store.LocationAsync(only, ct); // an unknown location is a 404, not "0 checked"
         var locations = await db.Locations.AsNoTracking().Where(l => l.Active && (locationId == null || l.Id == locationId)).ToListAsync(ct);
         var providers = await db.Providers.AsNoTracking().ToDictionaryAsync(p => p.Id, ct);
         var checkedCount = 0;
