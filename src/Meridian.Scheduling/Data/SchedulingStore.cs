@@ -82,6 +82,19 @@ internal sealed class SchedulingStore(SchedulingDbContext db, ICurrentActor requ
         catch (DbUpdateConcurrencyException) { throw Stale(); }
     }
 
+    /// <summary>
+    /// A visit in the words the patient pages and replies use ("Tuesday 3 March at 9:00 AM", "with Dr. X at Y"), with the
+    /// location's zone for any other time on the same page.
+    /// </summary>
+    public async Task<(string When, string Where, NodaTime.DateTimeZone Zone)> DescribeVisitAsync(Guid providerId, Guid locationId, DateTime startUtc, CancellationToken ct)
+    {
+        var location = await db.Locations.AsNoTracking().FirstAsync(l => l.Id == locationId, ct);
+        var provider = await db.Providers.AsNoTracking().FirstAsync(p => p.Id == providerId, ct);
+        var zone = Zones.Get(location.TimeZone);
+        var local = Zones.ToLocal(startUtc, zone);
+        return ($"{local:dddd d MMMM} at {local:h:mm tt}", $"with {provider.Name} at {location.Name}", zone);
+    }
+
     public static PreconditionFailedException Stale() =>
         new("This appointment was changed by someone else since you opened it. Reload it and try again.");
 }

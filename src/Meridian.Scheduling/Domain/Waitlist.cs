@@ -113,10 +113,13 @@ internal static class OfferStates
     public const string Lost = "lost";
 }
 
-/// <summary>Unguessable link tokens (128 bits, URL-safe) and the hash that is stored instead of them.</summary>
+/// <summary>
+/// Unguessable link tokens (128 bits by default, URL-safe) and the hash that is stored instead of them. The calendar feed
+/// uses the same with 256 bits (its URL lives on in a calendar app for years).
+/// </summary>
 internal static class LinkTokens
 {
-    public static string New() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(16)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public static string New(int bytes = 16) => Convert.ToBase64String(RandomNumberGenerator.GetBytes(bytes)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 

@@ -79,6 +79,22 @@ public abstract class CalendarFeedTests<TApp> : IClassFixture<TApp> where TApp :
     }
 
     [Fact]
+    public async Task Reading_the_feed_is_audited_as_an_export_for_each_patient_in_it()
+    {
+        var (admin, desk) = await ClientsAsync(_app);
+        var p = await PracticeAsync(admin);
+        var patient = await PatientAsync(desk);
+        await BookedAsync(desk, p, patient, new DateTimeOffset(2027, 3, 9, 9, 0, 0, Central));
+        var url = new Uri((await (await admin.PostAsync($"/api/scheduling/providers/{p.ProviderId}/calendar-feed", null)).ExpectAsync(HttpStatusCode.OK))
+            .GetProperty("url").GetString()!).PathAndQuery;
+        using var anonymous = _app.AnonymousClient();
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(url)).StatusCode);
+        var audit = await Meridian.Tests.Patients.PatientTestData.AuditForPatientAsync(_app, patient);
+        Assert.Contains(audit, r => r.Action == "Export" && r.ResourceType == "Appointment" && r.Detail?.Contains("calendar feed") == true
+                                    && r.UserId == $"calendar-feed:{p.ProviderId}");
+    }
+
+    [Fact]
     public async Task Front_desk_cannot_issue_a_feed_for_someone_else()
     {
         var (admin, desk) = await ClientsAsync(_app);

@@ -81,6 +81,16 @@ public abstract class EligibilityTests<TApp> : IClassFixture<TApp> where TApp : 
         var again = await (await desk.PostAsJsonAsync("/api/scheduling/eligibility/batch", new { date = "2027-03-08" })).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(0, again.GetProperty("checked").GetInt32());
     }
+
+    [Fact]
+    public async Task A_batch_for_an_impossible_date_is_400_and_for_an_unknown_location_404()
+    {
+        var (desk, _, _) = await BookWithCoverageAsync(UniqueMemberId());
+        var bad = await (await desk.PostAsJsonAsync("/api/scheduling/eligibility/batch", new { date = "9999-12-31" })).ExpectAsync(HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("date", out _), bad.ToString());
+        await (await desk.PostAsJsonAsync("/api/scheduling/eligibility/batch", new { date = "2027-03-08", locationId = Guid.NewGuid() }))
+            .ExpectAsync(HttpStatusCode.NotFound);
+    }
 }
 
 public sealed class EligibilityTests_Sqlite(SqliteApp app) : EligibilityTests<SqliteApp>(app);

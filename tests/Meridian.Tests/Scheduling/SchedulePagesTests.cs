@@ -175,6 +175,18 @@ public abstract partial class SchedulePagesTests<TApp> : IClassFixture<TApp> whe
     }
 
     [Fact]
+    public async Task Opening_the_booking_page_for_a_patient_shows_them_and_audits_the_read()
+    {
+        var (_, desk) = await ClientsAsync(_app);
+        var patient = await PatientAsync(desk);
+        using var client = await PageClient.SignedInAsync(_app, Roles.FrontDesk);
+        var html = await client.GetPageAsync($"/schedule/book?patientId={patient}");
+        Assert.Matches("name=\"patientText\" value=\"[^\"]*Ana[^\"]*\"", html);
+        var audit = await AuditForPatientAsync(_app, patient);
+        Assert.Contains(audit, r => r.Action == "Read" && r.ResourceType == "Patient" && r.Detail == "booking page: patient prefilled");
+    }
+
+    [Fact]
     public async Task The_schedule_pages_send_an_anonymous_visitor_to_sign_in_and_keep_a_biller_out_of_booking()
     {
         using var anonymous = _app.AnonymousClient();

@@ -293,6 +293,21 @@ public abstract class WaitlistTests<TApp> : IClassFixture<TApp> where TApp : Mer
     }
 
     [Fact]
+    public async Task A_reader_without_schedule_write_posting_the_waitlist_form_gets_403_and_nothing_is_stored()
+    {
+        var (admin, desk) = await ClientsAsync(_app);
+        var p = await PracticeAsync(admin);
+        var patient = await PatientAsync(desk);
+        var page = await PageClient.SignedInAsync(_app, Meridian.SharedKernel.Security.Roles.Biller);
+        using var refused = await page.PostFormAsync("/schedule/waitlist", "add-waitlist",
+            [new("Add.PatientId", patient), new("Add.AppointmentTypeId", p.TypeId), new("Add.Priority", "2")]);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Contains("schedule.write", await refused.Content.ReadAsStringAsync());
+        var entries = await (await desk.GetAsync($"/api/scheduling/waitlist?appointmentTypeId={p.TypeId}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.DoesNotContain(entries.EnumerateArray(), e => e.GetProperty("patientId").GetString() == patient);
+    }
+
+    [Fact]
     public async Task Bad_waitlist_entries_get_400_and_nothing_is_stored()
     {
         var (admin, desk) = await ClientsAsync(_app);

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Meridian.Audit.Contracts;
 using Meridian.Patients.Contracts;
@@ -32,8 +31,8 @@ internal sealed class CalendarFeedHandler(SchedulingStore store, IAuditTrail aud
         var db = store.Db;
         var provider = await db.Providers.FirstOrDefaultAsync(p => p.Id == providerId, ct) ?? throw new NotFoundException($"Provider {providerId} was not found.");
         RequireOwnerOrAdmin(provider);
-        var token = Base64Url(RandomNumberGenerator.GetBytes(32));
-        provider.CalendarFeedTokenHash = Hash(token);
+        var token = LinkTokens.New(32);
+        provider.CalendarFeedTokenHash = LinkTokens.Hash(token);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         await db.SaveChangesAsync(ct);
         await audit.RecordAsync(new AuditEntry(AuditAction.PrivilegeChange, "Provider", provider.Id.ToString(), Detail: "calendar feed issued (any earlier feed URL revoked)"),
@@ -65,7 +64,7 @@ internal sealed class CalendarFeedHandler(SchedulingStore store, IAuditTrail aud
     {
         if (token.Length is < 40 or > 64) return null;
         var db = store.Db;
-        var hash = Hash(token);
+        var hash = LinkTokens.Hash(token);
         var provider = await db.Providers.AsNoTracking().FirstOrDefaultAsync(p => p.CalendarFeedTokenHash == hash, ct);
         if (provider is null) return null;
         var now = time.GetUtcNow().UtcDateTime;
@@ -101,16 +100,19 @@ internal sealed class CalendarFeedHandler(SchedulingStore store, IAuditTrail aud
             ics.Line("END:VEVENT");
         }
         ics.Line("END:VCALENDAR");
-        await audit.RecordAsync(new AuditEntry(AuditAction.Export, "Appointment", Detail: $"calendar feed of {provider.Name}: {rows.Count} event(s)")
-        {
-            UserIdOverride = $"calendar-feed:{provider.Id}", UserNameOverride = $"Calendar feed ({provider.Name})",
-        }, ct);
+        // One entry per patient whose visits (initials, type, time) left in the feed, so each patient's disclosure history
+        // shows it; a feed with no appointments still records that it was read.
+        var detail = $"calendar feed of {provider.Name}";
+        var entries = rows.Select(a => a.PatientId).Distinct()
+            .Select(p => new AuditEntry(AuditAction.Export, "Appointment", PatientId: p.ToString(), Detail: detail))
+            .DefaultIfEmpty(new AuditEntry(AuditAction.Export, "Appointment", Detail: $"{detail}: no events"))
+            .Select(e => e with { UserIdOverride = $"calendar-feed:{provider.Id}", UserNameOverride = $"Calendar feed ({provider.Name})" })
+            .ToList();
+        await audit.RecordManyAsync(entries, null, ct);
         return ics.ToString();
     }
 
     private static string Stamp(DateTime utc) => utc.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture);
-    private static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     internal static void Map(IEndpointRouteBuilder app)
     {

@@ -64,7 +64,11 @@ internal sealed class CheckEligibilityHandler(
     public async Task<int> ForDayAsync(DateOnly date, Guid? locationId, CancellationToken ct = default)
     {
         store.Require(Permissions.ScheduleWrite);
+        var v = new Validator();
+        SlotRules.ValidateDate(date, "date", v);
+        v.ThrowIfInvalid();
         var db = store.Db;
+        if (locationId is { } only) await store.LocationAsync(only, ct); // an unknown location is a 404, not "0 checked"
         var locations = await db.Locations.AsNoTracking().Where(l => l.Active && (locationId == null || l.Id == locationId)).ToListAsync(ct);
         var providers = await db.Providers.AsNoTracking().ToDictionaryAsync(p => p.Id, ct);
         var checkedCount = 0;
@@ -93,10 +97,6 @@ internal sealed class CheckEligibilityHandler(
         }
         return checkedCount;
     }
-
-    public async Task<EligibilityView?> LatestAsync(Guid patientId, CancellationToken ct) =>
-        await store.Db.EligibilityChecks.AsNoTracking().Where(c => c.PatientId == patientId && c.Status != "Pending")
-            .OrderByDescending(c => c.Id).FirstOrDefaultAsync(ct) is { } c ? View(c) : null;
 
     private async Task<EligibilityView> CheckAsync(Guid patientId, DateOnly serviceDate, Provider provider, Guid? appointmentId, CancellationToken ct)
     {
@@ -155,7 +155,8 @@ internal sealed class CheckEligibilityHandler(
             row.Status = "Error";
             messages.Add(result.Problem ?? "The eligibility check failed.");
         }
-        row.Messages = string.Join('\n', messages).Length > Limits.Note ? string.Join('\n', messages)[..Limits.Note] : string.Join('\n', messages);
+        var text = string.Join('\n', messages);
+        row.Messages = text.Length > Limits.Note ? text[..Limits.Note] : text;
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
             db.EligibilityChecks.Update(row);

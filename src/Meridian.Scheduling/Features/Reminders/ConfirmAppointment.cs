@@ -109,10 +109,8 @@ internal sealed class ConfirmAppointmentHandler(
 
     private async Task<(string When, string Where)> DescribeAsync(Appointment a, CancellationToken ct)
     {
-        var location = await store.Db.Locations.AsNoTracking().FirstAsync(l => l.Id == a.LocationId, ct);
-        var provider = await store.Db.Providers.AsNoTracking().FirstAsync(p => p.Id == a.ProviderId, ct);
-        var local = Zones.ToLocal(a.StartUtc, Zones.Get(location.TimeZone));
-        return ($"{local:dddd d MMMM} at {local:h:mm tt}", $"with {provider.Name} at {location.Name}");
+        var (when, where, _) = await store.DescribeVisitAsync(a.ProviderId, a.LocationId, a.StartUtc, ct);
+        return (when, where);
     }
 
     private static IResult Unknown() =>

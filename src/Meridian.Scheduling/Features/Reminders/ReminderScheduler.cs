@@ -70,10 +70,14 @@ internal sealed class ReminderRun(
         var ids = appointments.Select(a => a.Id).ToList();
         var decided = (await db.ReminderLogs.AsNoTracking().Where(l => ids.Contains(l.AppointmentId)).Select(l => new { l.AppointmentId, l.RuleId, l.AppointmentVersion }).ToListAsync(ct))
             .Select(l => (l.AppointmentId, l.RuleId, l.AppointmentVersion)).ToHashSet();
+        // Parsed and loaded once per pass, not per appointment: the rules' type lists, and the (few) locations and providers.
+        var typesOf = rules.ToDictionary(r => r.Id, r => r.TypeIds().ToHashSet());
+        var locations = await db.Locations.AsNoTracking().ToDictionaryAsync(l => l.Id, ct);
+        var providers = await db.Providers.AsNoTracking().ToDictionaryAsync(p => p.Id, p => p.Name, ct);
         var sent = 0;
         foreach (var a in appointments)
         {
-            var due = rules.Where(r => (r.AppointmentTypeIds.Length == 0 || r.TypeIds().Contains(a.AppointmentTypeId))
+            var due = rules.Where(r => (typesOf[r.Id].Count == 0 || typesOf[r.Id].Contains(a.AppointmentTypeId))
                                        && a.StartUtc.AddHours(-r.HoursBefore) <= now && !decided.Contains((a.Id, r.Id, a.Version)))
                 .OrderBy(r => r.HoursBefore).ToList();
             if (due.Count == 0) continue;
@@ -85,12 +89,13 @@ internal sealed class ReminderRun(
                 else if (send is null) send = r;
                 else skipped.Add((r, $"overdue; the later '{send.Name}' reminder was sent instead"));
             }
-            if (await DecideAsync(a, send, skipped, now, ct)) sent++;
+            if (await DecideAsync(a, send, skipped, locations[a.LocationId], providers[a.ProviderId], now, ct)) sent++;
         }
         return sent;
     }
 
-    private async Task<bool> DecideAsync(Appointment a, ReminderRule? rule, List<(ReminderRule Rule, string Why)> skipped, DateTime now, CancellationToken ct)
+    private async Task<bool> DecideAsync(Appointment a, ReminderRule? rule, List<(ReminderRule Rule, string Why)> skipped, Location location, string providerName,
+        DateTime now, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         // Another pass (or host) may have decided meanwhile; the unique index would refuse a second row anyway.
@@ -111,8 +116,6 @@ internal sealed class ReminderRun(
             }
             else
             {
-                var location = await db.Locations.AsNoTracking().FirstAsync(l => l.Id == a.LocationId, ct);
-                var provider = await db.Providers.AsNoTracking().FirstAsync(p => p.Id == a.ProviderId, ct);
                 var zone = Zones.Get(location.TimeZone);
                 var local = Zones.ToLocal(a.StartUtc, zone);
                 var token = LinkTokens.New();
@@ -126,7 +129,7 @@ internal sealed class ReminderRun(
                     ["patient.firstName"] = PatientContact.FirstName(patient),
                     ["appointment.date"] = local.ToString("dddd d MMMM"),
                     ["appointment.time"] = local.ToString("h:mm tt"),
-                    ["provider.name"] = provider.Name,
+                    ["provider.name"] = providerName,
                     ["location.name"] = location.Name,
                     ["location.phone"] = location.Phone ?? "",
                     ["confirmLink"] = $"{options.Value.PublicBaseUrl.TrimEnd('/')}/appointments/confirm/{token}",

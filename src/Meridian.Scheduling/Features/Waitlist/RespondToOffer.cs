@@ -41,7 +41,7 @@ internal sealed class RespondToOfferHandler(
     {
         var offer = await FindByTokenAsync(token, ct);
         if (offer is null) return Unknown();
-        var (when, where) = await DescribeAsync(offer, ct);
+        var (when, where, zone) = await DescribeAsync(offer, ct);
         if (offer.State == OfferStates.Pending && offer.ExpiresAt > Now)
         {
             var patient = await patients.FindAsync(new PatientId(offer.PatientId), ct);
@@ -50,7 +50,7 @@ internal sealed class RespondToOfferHandler(
                 { UserNameOverride = "patient (offer link)" }, ct);
             return PublicPage.Render(200, $"{options.Value.PracticeName}: an appointment for you",
                 $"<p>Hello {PublicPage.E(name)}, a time has become free: <strong>{PublicPage.E(when)}</strong> {PublicPage.E(where)}.</p>" +
-                $"<p class=\"text-muted\">This offer ends {PublicPage.E(Local(offer.ExpiresAt, offer))}. The first patient to accept gets the time.</p>" +
+                $"<p class=\"text-muted\">This offer ends {PublicPage.E(Ends(offer.ExpiresAt, zone))}. The first patient to accept gets the time.</p>" +
                 PublicPage.Button($"/offers/{token}/accept", "Accept this time", "btn-primary") +
                 PublicPage.Button($"/offers/{token}/decline", "No, thanks", "btn-outline-secondary"));
         }
@@ -60,7 +60,7 @@ internal sealed class RespondToOfferHandler(
 
     public async Task<OfferOutcome> AcceptAsync(WaitlistOffer found, string via, CancellationToken ct)
     {
-        var (when, where) = await DescribeAsync(found, ct);
+        var (when, where, _) = await DescribeAsync(found, ct);
         var offer = await Db.Offers.AsNoTracking().FirstAsync(o => o.Id == found.Id, ct);
         if (offer.State == OfferStates.Pending && offer.ExpiresAt <= Now)
         {
@@ -131,7 +131,7 @@ internal sealed class RespondToOfferHandler(
 
     public async Task<OfferOutcome> DeclineAsync(WaitlistOffer found, string via, CancellationToken ct)
     {
-        var (when, _) = await DescribeAsync(found, ct);
+        var (when, _, _) = await DescribeAsync(found, ct);
         var offer = await Db.Offers.AsNoTracking().FirstAsync(o => o.Id == found.Id, ct);
         if (offer.State != OfferStates.Pending || offer.ExpiresAt <= Now) return Closed(offer, when);
         await EndAsync(offer.Id, OfferStates.Declined, $"Declined ({via})", via, ct);
@@ -173,20 +173,13 @@ internal sealed class RespondToOfferHandler(
         var other => new(410, "Sorry, this time is gone", $"{when} has been taken. You stay on our waiting list and we will offer you the next suitable time.", other),
     };
 
-    private async Task<(string When, string Where)> DescribeAsync(WaitlistOffer offer, CancellationToken ct)
+    private async Task<(string When, string Where, NodaTime.DateTimeZone Zone)> DescribeAsync(WaitlistOffer offer, CancellationToken ct)
     {
         var opening = await Db.Openings.AsNoTracking().FirstAsync(o => o.Id == offer.OpeningId, ct);
-        var location = await Db.Locations.AsNoTracking().FirstAsync(l => l.Id == opening.LocationId, ct);
-        var provider = await Db.Providers.AsNoTracking().FirstAsync(p => p.Id == opening.ProviderId, ct);
-        var local = Zones.ToLocal(offer.StartUtc, Zones.Get(location.TimeZone));
-        return ($"{local:dddd d MMMM} at {local:h:mm tt}", $"with {provider.Name} at {location.Name}");
+        return await store.DescribeVisitAsync(opening.ProviderId, opening.LocationId, offer.StartUtc, ct);
     }
 
-    private string Local(DateTime utc, WaitlistOffer offer)
-    {
-        var zone = Db.Openings.AsNoTracking().Where(o => o.Id == offer.OpeningId).Join(Db.Locations.AsNoTracking(), o => o.LocationId, l => l.Id, (o, l) => l.TimeZone).First();
-        return $"{Zones.ToLocal(utc, Zones.Get(zone)):h:mm tt} on {Zones.ToLocal(utc, Zones.Get(zone)):d MMMM}";
-    }
+    private static string Ends(DateTime utc, NodaTime.DateTimeZone zone) => $"{Zones.ToLocal(utc, zone):h:mm tt} on {Zones.ToLocal(utc, zone):d MMMM}";
 
     private static string Trim(string s) => s.Length <= 180 ? s : s[..180];
 

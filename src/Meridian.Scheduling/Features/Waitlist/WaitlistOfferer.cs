@@ -221,20 +221,19 @@ internal sealed class WaitlistOffers(
         var typeIds = types.Keys.ToList();
         var entries = await db.WaitlistEntries.Where(e => e.State == WaitlistStates.Waiting && typeIds.Contains(e.AppointmentTypeId) && e.PatientId != opening.SourcePatientId)
             .OrderBy(e => e.Priority).ThenBy(e => e.CreatedAt).ToListAsync(ct);
-        var result = new List<(WaitlistEntry, AppointmentType)>();
-        foreach (var e in entries)
-        {
-            if (alreadyOffered.Contains(e.Id)) continue;
-            var type = types[e.AppointmentTypeId];
-            var end = opening.StartUtc.AddMinutes(type.DurationMinutes);
-            if (!WaitlistMatching.Fits(e, opening.ProviderId, opening.StartUtc, end, zone)) continue;
-            var earliest = opening.StartUtc - BookingRules.MaxLength;
-            var busy = await db.Appointments.AsNoTracking().AnyAsync(a => a.PatientId == e.PatientId && a.StartUtc < end && a.StartUtc > earliest
-                && a.EndUtc > opening.StartUtc && !BookingRules.Ended.Contains(a.Status), ct);
-            if (busy) continue;
-            result.Add((e, type));
-        }
-        return result;
+        var fitting = entries.Where(e => !alreadyOffered.Contains(e.Id))
+            .Select(e => (Entry: e, Type: types[e.AppointmentTypeId], End: opening.StartUtc.AddMinutes(types[e.AppointmentTypeId].DurationMinutes)))
+            .Where(x => WaitlistMatching.Fits(x.Entry, opening.ProviderId, opening.StartUtc, x.End, zone)).ToList();
+        if (fitting.Count == 0) return [];
+        // The patient must be free then: one query for every fitting patient's visits around the opening, not one per entry.
+        var patientIds = fitting.Select(x => x.Entry.PatientId).Distinct().ToList();
+        var latestEnd = fitting.Max(x => x.End);
+        var earliest = opening.StartUtc - BookingRules.MaxLength;
+        var visits = await db.Appointments.AsNoTracking().Where(a => patientIds.Contains(a.PatientId) && a.StartUtc < latestEnd && a.StartUtc > earliest
+                && a.EndUtc > opening.StartUtc && !BookingRules.Ended.Contains(a.Status))
+            .Select(a => new { a.PatientId, a.StartUtc }).ToListAsync(ct);
+        return fitting.Where(x => !visits.Any(v => v.PatientId == x.Entry.PatientId && v.StartUtc < x.End))
+            .Select(x => (x.Entry, x.Type)).ToList();
     }
 
     private static bool InQuietHours(DateTime now, NodaTime.DateTimeZone zone, SchedulingMessagesOptions.WaitlistSettings s)
