@@ -179,6 +179,11 @@ public sealed class LocalClearinghouseSimulatorTests
         Assert.False(garbage.Succeeded);
         Assert.Equal(ClearinghouseErrorKind.Rejected, garbage.Error!.Kind);
         Assert.Contains("does not start with an ISA", garbage.Error.Message);
+
+        // A delimiter inside ISA06 cannot be echoed into an answer: refused as unreadable, not thrown.
+        var colon = await _simulator.SendEligibilityAsync(_builder.Build(X12Samples.Subscriber(), 9).Replace("*MERIDIANCLINIC *", "*MERIDIAN:CLINIC*"), CancellationToken.None);
+        Assert.Equal(ClearinghouseErrorKind.Rejected, colon.Error!.Kind);
+        Assert.Contains("ISA06 contains ':'", colon.Error.Message);
     }
 
     [Fact]
