@@ -25,9 +25,11 @@ public static class X12Reader
     }
 
     /// <summary>Reads every interchange in the input (files may concatenate several ISA…IEA envelopes).</summary>
-    public static IReadOnlyList<X12Interchange> ReadAll(string text)
+    public static IReadOnlyList<X12Interchange> ReadAll(string text) => ReadAll(ReadSegments(text));
+
+    /// <summary>Groups segments already split by <see cref="ReadSegments"/> into interchanges, checking the envelope.</summary>
+    internal static IReadOnlyList<X12Interchange> ReadAll(IReadOnlyList<X12Segment> segments)
     {
-        var segments = ReadSegments(text);
         var interchanges = new List<X12Interchange>();
         var i = 0;
         while (i < segments.Count)

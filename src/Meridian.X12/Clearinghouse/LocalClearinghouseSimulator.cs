@@ -52,20 +52,22 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
 
     internal (string? Response, ClearinghouseError? Error) Answer(string request270)
     {
-        X12Segment isa;
+        IReadOnlyList<X12Segment> segments;
         try
         {
-            isa = X12Reader.ReadSegments(request270)[0];
+            segments = X12Reader.ReadSegments(request270);
         }
         catch (X12FormatException e)
         {
-            return (null, new ClearinghouseError(ClearinghouseErrorKind.Rejected, $"{SimulatorName} could not read the interchange header: {e.Message}"));
+            // No segments to answer with a TA1: the header, a delimiter or a segment cannot be read.
+            return (null, new ClearinghouseError(ClearinghouseErrorKind.Rejected, $"{SimulatorName} could not read the interchange: {e.Message}"));
         }
 
+        var isa = segments[0];
         X12Interchange interchange;
         try
         {
-            var all = X12Reader.ReadAll(request270);
+            var all = X12Reader.ReadAll(segments);
             if (all.Count != 1) return (Ta1(isa, "022"), null); // one interchange per real-time request
             interchange = all[0];
         }
