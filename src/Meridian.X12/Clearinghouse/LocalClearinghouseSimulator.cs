@@ -115,12 +115,14 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
             w.BeginTransaction("999", "0001", "005010X231A1");
             w.Segment("AK1", group.FunctionalIdentifierCode, group.ControlNumber, group.Version);
             var accepted = 0;
+            var position = error.SegmentPosition;
+            // A fault in the GS itself (e.g. GS01 not HS) rejects the whole group: every transaction set with it.
+            var groupAtFault = position == group.Header.Position;
             foreach (var set in group.TransactionSets)
             {
                 w.Segment("AK2", set.Id, set.ControlNumber, set.ImplementationReference);
-                var position = error.SegmentPosition;
                 var inSet = position is { } p && p >= set.Header.Position && p <= set.Trailer.Position;
-                if (!inSet && position is not null)
+                if (!inSet && position is not null && !groupAtFault)
                 {
                     w.Segment("IK5", "A");
                     accepted++;
@@ -134,11 +136,14 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
                     // IK302: the position within the transaction set, ST being 1.
                     w.Segment("IK3", id, set.PositionInTransaction(set.Segments.First(x => x.Position == position)).ToString(CultureInfo.InvariantCulture), null, code);
                 }
-                // IK5 R with I5: implementation one or more segments in error.
-                w.Segment("IK5", "R", "I5");
+                // IK5 R, with I5 (implementation one or more segments in error) unless the fault is the group's.
+                w.Segment("IK5", "R", groupAtFault ? null : "I5");
             }
-            var count = group.TransactionSets.Count.ToString(CultureInfo.InvariantCulture);
-            w.Segment("AK9", accepted == 0 ? "R" : "P", count, count, accepted.ToString(CultureInfo.InvariantCulture));
+            var count = group.TransactionSets.Count;
+            var total = count.ToString(CultureInfo.InvariantCulture);
+            // AK901 A all accepted, P partially, R none; AK905 1: functional group not supported.
+            w.Segment("AK9", accepted == 0 ? "R" : accepted == count ? "A" : "P", total, total, accepted.ToString(CultureInfo.InvariantCulture),
+                groupAtFault ? "1" : null);
             w.EndTransaction();
             w.EndGroup();
         }

@@ -168,6 +168,19 @@ public sealed class LocalClearinghouseSimulatorTests
     }
 
     [Fact]
+    public async Task A_270_in_the_wrong_functional_group_is_rejected_with_the_whole_group()
+    {
+        // GS01 HB (a 271's group) around a 270: the fault is in the GS, outside every transaction set.
+        var x12 = _builder.Build(X12Samples.Subscriber(), 9).Replace("~GS*HS*", "~GS*HB*");
+        var exchange = await _simulator.SendEligibilityAsync(x12, CancellationToken.None);
+
+        var ack = Assert.Throws<X12AcknowledgmentException>(() => Eligibility271Parser.Parse(exchange.Response!)).Acknowledgment;
+        Assert.Equal(("R", "HB"), (ack.Status.Code, ack.AcknowledgedGroupCode));
+        Assert.False(Assert.Single(ack.Transactions).Accepted);
+        Assert.Contains("~AK9*R*1*1*0*1~", exchange.Response);
+    }
+
+    [Fact]
     public async Task A_270_with_a_broken_envelope_is_refused_with_a_TA1_and_unreadable_input_with_an_error()
     {
         var x12 = _builder.Build(X12Samples.Subscriber(), 9).Replace("IEA*1*000000009", "IEA*1*000000010");
