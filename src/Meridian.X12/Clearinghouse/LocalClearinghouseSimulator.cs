@@ -164,12 +164,12 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
 
     /// <summary>
     /// Answers use the request's delimiters, so that every value echoed from it can be written; a request without a
-    /// repetition separator gets the first of ^ ! | that it does not use.
+    /// repetition separator gets the first of ^ ! | { that it does not use (it uses three delimiters, so one is free).
     /// </summary>
     private static X12Delimiters ReplyDelimiters(X12Delimiters request)
     {
         if (request.Repetition != X12Delimiters.NoRepetition) return request;
-        var repetition = new[] { '^', '!', '|' }.First(c => !request.IsDelimiter(c));
+        var repetition = new[] { '^', '!', '|', '{' }.First(c => !request.IsDelimiter(c));
         return request with { Repetition = repetition };
     }
 

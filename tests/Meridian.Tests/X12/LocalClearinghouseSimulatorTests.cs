@@ -215,6 +215,18 @@ public sealed class LocalClearinghouseSimulatorTests
     }
 
     [Fact]
+    public async Task A_request_without_a_repetition_separator_using_the_usual_candidates_is_still_answered()
+    {
+        // ISA11 U (no repetition separator) with | ! ^ as element, component and segment delimiters: the answer needs a fourth.
+        var x12 = _builder.Build(X12Samples.Subscriber(), 12).Replace("*^*00501*", "*U*00501*").Replace('*', '|').Replace(':', '!').Replace('~', '^');
+        var exchange = await _simulator.SendEligibilityAsync(x12, CancellationToken.None);
+
+        Assert.True(exchange.Succeeded, exchange.Error?.Message);
+        Assert.Equal(new X12Delimiters('|', '{', '!', '^'), X12Reader.Read(exchange.Response!).Delimiters);
+        Assert.Equal(CoverageStatus.Active, Eligibility271Parser.Parse(exchange.Response!).Status);
+    }
+
+    [Fact]
     public async Task Latency_is_simulated_and_cancellation_is_honoured()
     {
         var slow = new LocalClearinghouseSimulator(TimeProvider.System, new LocalClearinghouseSimulatorOptions { Latency = TimeSpan.FromMilliseconds(300) });
