@@ -35,21 +35,12 @@ public static class Eligibility271Parser
             }
             foreach (var set in sets)
             {
-                Check271(set);
+                if (set.Id != "271")
+                    throw new X12FormatException($"expected a 271 eligibility response but transaction set {set.ControlNumber} is a {set.Id}{Describe(set.Id)}", set.Header);
                 responses.AddRange(ReadTransaction(interchange, set));
             }
         }
         return responses;
-    }
-
-    private static void Check271(X12TransactionSet set)
-    {
-        if (set.Id != "271")
-            throw new X12FormatException($"expected a 271 eligibility response but transaction set {set.ControlNumber} is a {set.Id}{Describe(set.Id)}", set.Header);
-        if (set.Group!.FunctionalIdentifierCode != "HB")
-            throw new X12FormatException($"a 271 belongs in a functional group with GS01 = HB, found \"{set.Group.FunctionalIdentifierCode}\"", set.Group.Header);
-        if (set.ImplementationReference != Eligibility270Builder.Implementation)
-            throw new X12FormatException($"implementation guide \"{set.ImplementationReference}\" is not supported: this reader handles {Eligibility270Builder.Implementation}", set.Header);
     }
 
     private static string Describe(string id) => id switch
@@ -64,10 +55,8 @@ public static class Eligibility271Parser
 
     private static IEnumerable<EligibilityResponse> ReadTransaction(X12Interchange interchange, X12TransactionSet set)
     {
-        var (header, levels) = Hierarchy.Read(set);
-        if (header.Count != 1 || header[0].Id != "BHT")
-            throw new X12FormatException("a 271 starts with exactly one BHT segment before its first HL", header.Count > 0 ? header[^1] : set.Header);
-        var bht = header[0];
+        // GS01 HB: eligibility response.
+        var (bht, levels) = Hierarchy.ReadEligibility(set, "HB");
         if (bht[1] != "0022") throw new X12FormatException($"BHT01 must be 0022 (information source, receiver, subscriber, dependent), found \"{bht[1]}\"", bht);
         // BHT02 11 response, 06 confirmation (the 271's two purposes).
         if (bht[2] is not ("11" or "06")) throw new X12FormatException($"BHT02 must be 11 (response) or 06 (confirmation) in a 271, found \"{bht[2]}\"", bht);
