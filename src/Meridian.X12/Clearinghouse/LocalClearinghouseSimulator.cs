@@ -192,7 +192,7 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
                 var received = inquiries.Where(i => i.Transaction == set).ToList(); // parsed from this very interchange object
                 w.BeginTransaction("271", set.ControlNumber, Eligibility270Builder.Implementation);
                 // BHT02 11 response; BHT03 returns the 270's BHT03 so the submitter can match the answer.
-                w.Segment("BHT", "0022", "11", received.FirstOrDefault()?.SubmitterReference, D8(DateOnly.FromDateTime(now.DateTime)),
+                w.Segment("BHT", "0022", "11", received.FirstOrDefault()?.SubmitterReference, Elements.D8(DateOnly.FromDateTime(now.DateTime)),
                     now.ToString("HHmm", CultureInfo.InvariantCulture));
                 var hl = 0;
                 foreach (var r in received) WritePatient(w, r, today, ref hl);
@@ -255,7 +255,7 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
         var plan = SimulatedPlan.For(q.PayerId, q.PayerName, s.GroupNumber);
         if (subscriberReject is null) w.Segment("REF", "6P", plan.GroupNumber, plan.GroupName);
         if (subscriberReject is { } reject) w.Segment("AAA", reject.ValidRequest ? "Y" : "N", null, reject.Code, "C");
-        if (s.BirthDate is { } subscriberBirth) w.Segment("DMG", "D8", D8(subscriberBirth), Gender(s.Gender));
+        if (s.BirthDate is { } subscriberBirth) w.Segment("DMG", "D8", Elements.D8(subscriberBirth), Elements.GenderCode(s.Gender));
         if (subscriberReject is not null) return;
 
         var member = SimulatedMember.For(q, plan);
@@ -273,7 +273,7 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
         w.Segment("NM1", "03", "1", Text(dependent.LastName), Text(dependent.FirstName), Text(dependent.MiddleName), null, Text(dependent.Suffix));
         var dependentReject = DependentProblem(q, dependent);
         if (dependentReject is { } dr) w.Segment("AAA", "Y", null, dr, "C");
-        if (dependent.BirthDate != default) w.Segment("DMG", "D8", D8(dependent.BirthDate), Gender(dependent.Gender));
+        if (dependent.BirthDate != default) w.Segment("DMG", "D8", Elements.D8(dependent.BirthDate), Elements.GenderCode(dependent.Gender));
         if (dependentReject is not null) return;
         Benefits(w, q, plan, member, patientIsDependent: true);
     }
@@ -291,16 +291,16 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
         {
             // Coverage ended at the end of the month before the service date.
             var end = new DateOnly(service.Year, service.Month, 1).AddDays(-1);
-            w.Segment("DTP", "346", "D8", D8(new DateOnly(end.Year, 1, 1)));
-            w.Segment("DTP", "347", "D8", D8(end));
+            w.Segment("DTP", "346", "D8", Elements.D8(new DateOnly(end.Year, 1, 1)));
+            w.Segment("DTP", "347", "D8", Elements.D8(end));
             w.Segment("EB", "6", null, "30", plan.InsuranceType, plan.Name);
-            w.Segment("MSG", "COVERAGE TERMINATED " + D8(end));
+            w.Segment("MSG", "COVERAGE TERMINATED " + Elements.D8(end));
             return;
         }
 
         // 2100C/2100D DTP: plan begin (346) this calendar year, eligibility begin (356) when the member joined.
-        w.Segment("DTP", "346", "D8", D8(new DateOnly(service.Year, 1, 1)));
-        w.Segment("DTP", "356", "D8", D8(member.EligibilityBegin));
+        w.Segment("DTP", "346", "D8", Elements.D8(new DateOnly(service.Year, 1, 1)));
+        w.Segment("DTP", "356", "D8", Elements.D8(member.EligibilityBegin));
 
         var ins = plan.InsuranceType;
         // 2110 EB: plan-level active coverage, then what the plan covers.
@@ -377,16 +377,7 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
     }
 
     private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
-    private static string D8(DateOnly d) => d.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
     private static string Amount(decimal amount) => X12Numbers.Decimal(amount);
-
-    private static string? Gender(X12Gender? g) => g switch
-    {
-        X12Gender.Female => "F",
-        X12Gender.Male => "M",
-        X12Gender.Unknown => "U",
-        _ => null,
-    };
 
     /// <summary>Echoed text as the simulator writes it back: trimmed, printable ASCII (the answer uses the request's
     /// delimiters, so a value read from the request cannot hold one).</summary>
