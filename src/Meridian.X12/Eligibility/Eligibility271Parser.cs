@@ -169,8 +169,7 @@ public static class Eligibility271Parser
         var rejections = new List<EligibilityRejection>();
         var benefits = new List<EligibilityBenefit>();
         EligibilityEntity? name = null;
-        string? line1 = null, line2 = null, city = null, state = null, postal = null;
-        var hasAddress = false;
+        EligibilityAddress? address = null;
         DateOnly? birth = null;
         X12Gender? gender = null;
         string? relationship = null;
@@ -205,14 +204,8 @@ public static class Eligibility271Parser
                 case "REF" when name is not null:
                     references.Add(Reference(s));
                     break;
-                case "N3" when name is not null:
-                    line1 = s.Optional(1);
-                    line2 = s.Optional(2);
-                    hasAddress = true;
-                    break;
-                case "N4" when name is not null:
-                    (city, state, postal) = (s.Optional(1), s.Optional(2), s.Optional(3));
-                    hasAddress = true;
+                case "N3" or "N4" when name is not null:
+                    address = WithAddress(address, s);
                     break;
                 case "AAA" when name is not null:
                     // 271 2100C/2100D AAA: the subscriber or dependent could not be identified (72, 73, 75, 58…).
@@ -240,7 +233,6 @@ public static class Eligibility271Parser
         }
         if (benefit is not null) benefits.Add(benefit.Build());
         if (name is null) throw Missing(level, $"NM1 {(dependent ? "dependent" : "subscriber")} name (loop 2100{suffix})");
-        var address = hasAddress ? new EligibilityAddress(line1, line2, city, state, postal) : null;
         return new EligibilityMember(name, dependent ? null : name.Id, address, birth, gender, relationship, traces, references, dates, rejections, benefits);
     }
 
@@ -374,18 +366,15 @@ public static class Eligibility271Parser
     private sealed class EntityBuilder(EligibilityEntity entity, string? relationship)
     {
         private readonly List<EligibilityContact> _contacts = [];
-        private string? _line1, _line2, _city, _state, _postal, _taxonomy;
-        private bool _hasAddress;
+        private EligibilityAddress? _address;
+        private string? _taxonomy;
 
         public void Add(X12Segment s)
         {
             switch (s.Id)
             {
-                case "N3":
-                    (_line1, _line2, _hasAddress) = (s.Optional(1), s.Optional(2), true);
-                    break;
-                case "N4":
-                    (_city, _state, _postal, _hasAddress) = (s.Optional(1), s.Optional(2), s.Optional(3), true);
+                case "N3" or "N4":
+                    _address = WithAddress(_address, s);
                     break;
                 case "PER":
                     _contacts.Add(Contact(s));
@@ -397,7 +386,16 @@ public static class Eligibility271Parser
         }
 
         public EligibilityBenefitEntity Build() =>
-            new(entity, relationship, _hasAddress ? new EligibilityAddress(_line1, _line2, _city, _state, _postal) : null, _contacts, _taxonomy);
+            new(entity, relationship, _address, _contacts, _taxonomy);
+    }
+
+    /// <summary>The address with an N3 (street lines) or N4 (city, state, postal code) added.</summary>
+    private static EligibilityAddress WithAddress(EligibilityAddress? address, X12Segment s)
+    {
+        var current = address ?? new EligibilityAddress(null, null, null, null, null);
+        return s.Id == "N3"
+            ? current with { Line1 = s.Optional(1), Line2 = s.Optional(2) }
+            : current with { City = s.Optional(1), State = s.Optional(2), PostalCode = s.Optional(3) };
     }
 
     private static EligibilityEntity Entity(X12Segment nm1, string loop)
