@@ -235,7 +235,9 @@ public sealed class LocalClearinghouseSimulatorTests
         Assert.True(exchange.Elapsed >= TimeSpan.FromMilliseconds(290), $"elapsed {exchange.Elapsed}");
         Assert.Equal(CoverageStatus.Active, Eligibility271Parser.Parse(exchange.Response!).Status);
 
+        // A latency far beyond the cancellation, so that a loaded machine cannot let the delay finish first.
+        var stuck = new LocalClearinghouseSimulator(TimeProvider.System, new LocalClearinghouseSimulatorOptions { Latency = TimeSpan.FromMinutes(5) });
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow.SendEligibilityAsync(x12, cancel.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stuck.SendEligibilityAsync(x12, cancel.Token));
     }
 }
