@@ -25,9 +25,11 @@ public static class X12Reader
     }
 
     /// <summary>Reads every interchange in the input (files may concatenate several ISA…IEA envelopes).</summary>
-    public static IReadOnlyList<X12Interchange> ReadAll(string text)
+    public static IReadOnlyList<X12Interchange> ReadAll(string text) => ReadAll(ReadSegments(text));
+
+    /// <summary>Groups segments already split by <see cref="ReadSegments"/> into interchanges, checking the envelope.</summary>
+    internal static IReadOnlyList<X12Interchange> ReadAll(IReadOnlyList<X12Segment> segments)
     {
-        var segments = ReadSegments(text);
         var interchanges = new List<X12Interchange>();
         var i = 0;
         while (i < segments.Count)
@@ -88,6 +90,9 @@ public static class X12Reader
     {
         if (raw.Length == 0)
             throw new X12FormatException($"empty segment (two segment terminators '{X12Delimiters.Show(d.Segment)}' in a row)", number);
+        foreach (var c in raw)
+            if (char.IsControl(c) && !d.IsDelimiter(c))
+                throw new X12FormatException($"control character '{X12Delimiters.Show(c)}' inside \"{Shorten(raw)}\" (X12 data uses printable characters only)", number, FirstId(raw));
         var parts = raw.Split(d.Element);
         var id = parts[0];
         if (!IsSegmentId(id))
@@ -140,6 +145,15 @@ public static class X12Reader
         var delimiters = new X12Delimiters(elementSeparator, repetition, elements[15][0], terminator);
         if (delimiters.Problem() is { } problem)
             throw new X12FormatException($"unusable delimiters declared by the ISA: {problem}", number, "ISA");
+        // A delimiter or a control character inside a data element makes the interchange ambiguous (X12.6: delimiters
+        // must not occur in data); ISA11 and ISA16 are the delimiters themselves.
+        for (var e = 0; e < 15; e++)
+        {
+            if (e == 10) continue;
+            foreach (var c in elements[e])
+                if (char.IsControl(c) || delimiters.IsDelimiter(c))
+                    throw new X12FormatException($"ISA{e + 1:00} contains '{X12Delimiters.Show(c)}', which is a delimiter or a control character", number, "ISA");
+        }
         return (new X12Segment("ISA", elements, delimiters, number), delimiters);
     }
 

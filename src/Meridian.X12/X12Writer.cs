@@ -201,6 +201,8 @@ public sealed class X12Writer
         if (value is null) return;
         foreach (var c in value)
         {
+            // Composite and repeated values carry the component and repetition separators, which may be control characters.
+            if (allowComponent && (c == Delimiters.Component || c == Delimiters.Repetition)) continue;
             if (c == Delimiters.Element || c == Delimiters.Segment || (!allowComponent && (c == Delimiters.Component || c == Delimiters.Repetition)))
                 throw new ArgumentException($"{what} \"{value}\" contains the delimiter '{X12Delimiters.Show(c)}', which X12 cannot escape.");
             if (char.IsControl(c))

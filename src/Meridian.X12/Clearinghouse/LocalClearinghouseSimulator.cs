@@ -52,20 +52,22 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
 
     internal (string? Response, ClearinghouseError? Error) Answer(string request270)
     {
-        X12Segment isa;
+        IReadOnlyList<X12Segment> segments;
         try
         {
-            isa = X12Reader.ReadSegments(request270)[0];
+            segments = X12Reader.ReadSegments(request270);
         }
         catch (X12FormatException e)
         {
-            return (null, new ClearinghouseError(ClearinghouseErrorKind.Rejected, $"{SimulatorName} could not read the interchange header: {e.Message}"));
+            // No segments to answer with a TA1: the header, a delimiter or a segment cannot be read.
+            return (null, new ClearinghouseError(ClearinghouseErrorKind.Rejected, $"{SimulatorName} could not read the interchange: {e.Message}"));
         }
 
+        var isa = segments[0];
         X12Interchange interchange;
         try
         {
-            var all = X12Reader.ReadAll(request270);
+            var all = X12Reader.ReadAll(segments);
             if (all.Count != 1) return (Ta1(isa, "022"), null); // one interchange per real-time request
             interchange = all[0];
         }
@@ -113,12 +115,14 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
             w.BeginTransaction("999", "0001", "005010X231A1");
             w.Segment("AK1", group.FunctionalIdentifierCode, group.ControlNumber, group.Version);
             var accepted = 0;
+            var position = error.SegmentPosition;
+            // A fault in the GS itself (e.g. GS01 not HS) rejects the whole group: every transaction set with it.
+            var groupAtFault = position == group.Header.Position;
             foreach (var set in group.TransactionSets)
             {
                 w.Segment("AK2", set.Id, set.ControlNumber, set.ImplementationReference);
-                var position = error.SegmentPosition;
                 var inSet = position is { } p && p >= set.Header.Position && p <= set.Trailer.Position;
-                if (!inSet && position is not null)
+                if (!inSet && position is not null && !groupAtFault)
                 {
                     w.Segment("IK5", "A");
                     accepted++;
@@ -132,11 +136,14 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
                     // IK302: the position within the transaction set, ST being 1.
                     w.Segment("IK3", id, set.PositionInTransaction(set.Segments.First(x => x.Position == position)).ToString(CultureInfo.InvariantCulture), null, code);
                 }
-                // IK5 R with I5: implementation one or more segments in error.
-                w.Segment("IK5", "R", "I5");
+                // IK5 R, with I5 (implementation one or more segments in error) unless the fault is the group's.
+                w.Segment("IK5", "R", groupAtFault ? null : "I5");
             }
-            var count = group.TransactionSets.Count.ToString(CultureInfo.InvariantCulture);
-            w.Segment("AK9", accepted == 0 ? "R" : "P", count, count, accepted.ToString(CultureInfo.InvariantCulture));
+            var count = group.TransactionSets.Count;
+            var total = count.ToString(CultureInfo.InvariantCulture);
+            // AK901 A all accepted, P partially, R none; AK905 1: functional group not supported.
+            w.Segment("AK9", accepted == 0 ? "R" : accepted == count ? "A" : "P", total, total, accepted.ToString(CultureInfo.InvariantCulture),
+                groupAtFault ? "1" : null);
             w.EndTransaction();
             w.EndGroup();
         }
@@ -157,12 +164,12 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
 
     /// <summary>
     /// Answers use the request's delimiters, so that every value echoed from it can be written; a request without a
-    /// repetition separator gets the first of ^ ! | that it does not use.
+    /// repetition separator gets the first of ^ ! | { that it does not use (it uses three delimiters, so one is free).
     /// </summary>
     private static X12Delimiters ReplyDelimiters(X12Delimiters request)
     {
         if (request.Repetition != X12Delimiters.NoRepetition) return request;
-        var repetition = new[] { '^', '!', '|' }.First(c => !request.IsDelimiter(c));
+        var repetition = new[] { '^', '!', '|', '{' }.First(c => !request.IsDelimiter(c));
         return request with { Repetition = repetition };
     }
 
@@ -185,7 +192,7 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
                 var received = inquiries.Where(i => i.Transaction == set).ToList(); // parsed from this very interchange object
                 w.BeginTransaction("271", set.ControlNumber, Eligibility270Builder.Implementation);
                 // BHT02 11 response; BHT03 returns the 270's BHT03 so the submitter can match the answer.
-                w.Segment("BHT", "0022", "11", received.FirstOrDefault()?.SubmitterReference, D8(DateOnly.FromDateTime(now.DateTime)),
+                w.Segment("BHT", "0022", "11", received.FirstOrDefault()?.SubmitterReference, Elements.D8(DateOnly.FromDateTime(now.DateTime)),
                     now.ToString("HHmm", CultureInfo.InvariantCulture));
                 var hl = 0;
                 foreach (var r in received) WritePatient(w, r, today, ref hl);
@@ -248,7 +255,7 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
         var plan = SimulatedPlan.For(q.PayerId, q.PayerName, s.GroupNumber);
         if (subscriberReject is null) w.Segment("REF", "6P", plan.GroupNumber, plan.GroupName);
         if (subscriberReject is { } reject) w.Segment("AAA", reject.ValidRequest ? "Y" : "N", null, reject.Code, "C");
-        if (s.BirthDate is { } subscriberBirth) w.Segment("DMG", "D8", D8(subscriberBirth), Gender(s.Gender));
+        if (s.BirthDate is { } subscriberBirth) w.Segment("DMG", "D8", Elements.D8(subscriberBirth), Elements.GenderCode(s.Gender));
         if (subscriberReject is not null) return;
 
         var member = SimulatedMember.For(q, plan);
@@ -266,7 +273,7 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
         w.Segment("NM1", "03", "1", Text(dependent.LastName), Text(dependent.FirstName), Text(dependent.MiddleName), null, Text(dependent.Suffix));
         var dependentReject = DependentProblem(q, dependent);
         if (dependentReject is { } dr) w.Segment("AAA", "Y", null, dr, "C");
-        if (dependent.BirthDate != default) w.Segment("DMG", "D8", D8(dependent.BirthDate), Gender(dependent.Gender));
+        if (dependent.BirthDate != default) w.Segment("DMG", "D8", Elements.D8(dependent.BirthDate), Elements.GenderCode(dependent.Gender));
         if (dependentReject is not null) return;
         Benefits(w, q, plan, member, patientIsDependent: true);
     }
@@ -284,16 +291,16 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
         {
             // Coverage ended at the end of the month before the service date.
             var end = new DateOnly(service.Year, service.Month, 1).AddDays(-1);
-            w.Segment("DTP", "346", "D8", D8(new DateOnly(end.Year, 1, 1)));
-            w.Segment("DTP", "347", "D8", D8(end));
+            w.Segment("DTP", "346", "D8", Elements.D8(new DateOnly(end.Year, 1, 1)));
+            w.Segment("DTP", "347", "D8", Elements.D8(end));
             w.Segment("EB", "6", null, "30", plan.InsuranceType, plan.Name);
-            w.Segment("MSG", "COVERAGE TERMINATED " + D8(end));
+            w.Segment("MSG", "COVERAGE TERMINATED " + Elements.D8(end));
             return;
         }
 
         // 2100C/2100D DTP: plan begin (346) this calendar year, eligibility begin (356) when the member joined.
-        w.Segment("DTP", "346", "D8", D8(new DateOnly(service.Year, 1, 1)));
-        w.Segment("DTP", "356", "D8", D8(member.EligibilityBegin));
+        w.Segment("DTP", "346", "D8", Elements.D8(new DateOnly(service.Year, 1, 1)));
+        w.Segment("DTP", "356", "D8", Elements.D8(member.EligibilityBegin));
 
         var ins = plan.InsuranceType;
         // 2110 EB: plan-level active coverage, then what the plan covers.
@@ -370,16 +377,7 @@ public sealed class LocalClearinghouseSimulator(TimeProvider time, LocalClearing
     }
 
     private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
-    private static string D8(DateOnly d) => d.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
     private static string Amount(decimal amount) => X12Numbers.Decimal(amount);
-
-    private static string? Gender(X12Gender? g) => g switch
-    {
-        X12Gender.Female => "F",
-        X12Gender.Male => "M",
-        X12Gender.Unknown => "U",
-        _ => null,
-    };
 
     /// <summary>Echoed text as the simulator writes it back: trimmed, printable ASCII (the answer uses the request's
     /// delimiters, so a value read from the request cannot hold one).</summary>

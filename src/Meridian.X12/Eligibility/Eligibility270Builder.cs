@@ -34,7 +34,7 @@ public sealed class Eligibility270Builder(TimeProvider time)
         w.BeginTransaction("270", TransactionControlNumber, Implementation);
         // BHT01 0022 information source/receiver/subscriber/dependent hierarchy; BHT02 13 request; BHT03 the submitter's
         // reference, which the 271 echoes in its BHT03.
-        w.Segment("BHT", "0022", "13", v.Trace, D8(now), now.ToString("HHmm", CultureInfo.InvariantCulture));
+        w.Segment("BHT", "0022", "13", v.Trace, now.ToString("yyyyMMdd", CultureInfo.InvariantCulture), now.ToString("HHmm", CultureInfo.InvariantCulture));
 
         // 2000A information source: the payer. HL04 1: a receiver level follows.
         w.Segment("HL", "1", null, "20", "1");
@@ -56,11 +56,11 @@ public sealed class Eligibility270Builder(TimeProvider time)
         // 270 2100C REF*6P: group number, an alternate identifier some payers need to find the member.
         if (v.Subscriber.GroupNumber is not null) w.Segment("REF", "6P", v.Subscriber.GroupNumber);
         // 270 2100C DMG: D8 birth date and gender, part of the primary search option.
-        if (v.Subscriber.BirthDate is { } subscriberBirth) w.Segment("DMG", "D8", D8(subscriberBirth), Gender(v.Subscriber.Gender));
+        if (v.Subscriber.BirthDate is { } subscriberBirth) w.Segment("DMG", "D8", Elements.D8(subscriberBirth), Elements.GenderCode(v.Subscriber.Gender));
         if (!hasDependent)
         {
             // 270 2100C DTP*291: the plan date the inquiry is about (the date of service).
-            w.Segment("DTP", "291", "D8", D8(inquiry.ServiceDate));
+            w.Segment("DTP", "291", "D8", Elements.D8(inquiry.ServiceDate));
             // 270 2110C EQ: one loop per service type; the subscriber is the patient.
             foreach (var code in v.ServiceTypes) w.Segment("EQ", code);
         }
@@ -72,10 +72,10 @@ public sealed class Eligibility270Builder(TimeProvider time)
             w.Segment("TRN", "1", v.Trace, v.TraceAssigner);
             // 270 2100D NM1: 03 dependent, 1 person; no identifier (the dependent is found through the subscriber).
             w.Segment("NM1", "03", "1", d.LastName, d.FirstName, d.MiddleName, null, d.Suffix);
-            w.Segment("DMG", "D8", D8(d.BirthDate!.Value), Gender(d.Gender));
+            w.Segment("DMG", "D8", Elements.D8(d.BirthDate!.Value), Elements.GenderCode(d.Gender));
             // No 2100D INS: it is for alternate search options only; with the primary search option (name and birth date
             // here, member id in 2100C) sending it is prohibited (X12 RFI 922).
-            w.Segment("DTP", "291", "D8", D8(inquiry.ServiceDate));
+            w.Segment("DTP", "291", "D8", Elements.D8(inquiry.ServiceDate));
             // 270 2110D EQ: required when the dependent is the patient.
             foreach (var code in v.ServiceTypes) w.Segment("EQ", code);
         }
@@ -84,16 +84,6 @@ public sealed class Eligibility270Builder(TimeProvider time)
         w.EndInterchange();
         return w.ToString();
     }
-
-    private static string D8(DateOnly date) => date.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-    private static string D8(DateTimeOffset at) => at.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-
-    private static string? Gender(X12Gender? gender) => gender switch
-    {
-        X12Gender.Female => "F",
-        X12Gender.Male => "M",
-        _ => null,
-    };
 
     private sealed record Person(string? LastName, string? FirstName, string? MiddleName, string? Suffix, DateOnly? BirthDate, X12Gender? Gender, string? MemberId, string? GroupNumber);
 

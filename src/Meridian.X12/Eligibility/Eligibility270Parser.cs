@@ -36,14 +36,7 @@ public static class Eligibility270Parser
     {
         if (set.Id != "270")
             throw new X12FormatException($"expected a 270 eligibility inquiry but transaction set {set.ControlNumber} is a {set.Id}", set.Header);
-        if (set.Group!.FunctionalIdentifierCode != "HS")
-            throw new X12FormatException($"a 270 belongs in a functional group with GS01 = HS, found \"{set.Group.FunctionalIdentifierCode}\"", set.Group.Header);
-        if (set.ImplementationReference != Eligibility270Builder.Implementation)
-            throw new X12FormatException($"implementation guide \"{set.ImplementationReference}\" is not supported: this reader handles {Eligibility270Builder.Implementation}", set.Header);
-        var (header, levels) = Hierarchy.Read(set);
-        if (header.Count != 1 || header[0].Id != "BHT")
-            throw new X12FormatException("a 270 starts with exactly one BHT segment before its first HL", header.Count > 0 ? header[^1] : set.Header);
-        var bht = header[0];
+        var (bht, levels) = Hierarchy.ReadEligibility(set, "HS");
         // BHT02 13 request, 01 cancellation.
         if (bht[1] != "0022" || bht[2] is not ("13" or "01"))
             throw new X12FormatException($"BHT01/BHT02 must be 0022 and 13 (request) or 01 (cancellation), found \"{bht[1]}\"/\"{bht[2]}\"", bht);
@@ -61,7 +54,7 @@ public static class Eligibility270Parser
             var serviceDate = patient.ServiceDate ?? (leaf.Code == "23" ? subscriber.ServiceDate : null);
             var inquiry = new EligibilityInquiry(
                 patient.Trace?.Number ?? bht[3],
-                new EdiParty(interchange.SenderQualifier, interchange.SenderId, NullIfSame(set.Group.ApplicationSender, interchange.SenderId)),
+                new EdiParty(interchange.SenderQualifier, interchange.SenderId, NullIfSame(set.Group!.ApplicationSender, interchange.SenderId)),
                 new EdiParty(interchange.ReceiverQualifier, interchange.ReceiverId, NullIfSame(set.Group.ApplicationReceiver, interchange.ReceiverId)),
                 source.Name[3], source.Name[9],
                 receiver.Name[3], receiver.Name[8] == "XX" ? receiver.Name[9] : "",

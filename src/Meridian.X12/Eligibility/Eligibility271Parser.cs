@@ -35,21 +35,12 @@ public static class Eligibility271Parser
             }
             foreach (var set in sets)
             {
-                Check271(set);
+                if (set.Id != "271")
+                    throw new X12FormatException($"expected a 271 eligibility response but transaction set {set.ControlNumber} is a {set.Id}{Describe(set.Id)}", set.Header);
                 responses.AddRange(ReadTransaction(interchange, set));
             }
         }
         return responses;
-    }
-
-    private static void Check271(X12TransactionSet set)
-    {
-        if (set.Id != "271")
-            throw new X12FormatException($"expected a 271 eligibility response but transaction set {set.ControlNumber} is a {set.Id}{Describe(set.Id)}", set.Header);
-        if (set.Group!.FunctionalIdentifierCode != "HB")
-            throw new X12FormatException($"a 271 belongs in a functional group with GS01 = HB, found \"{set.Group.FunctionalIdentifierCode}\"", set.Group.Header);
-        if (set.ImplementationReference != Eligibility270Builder.Implementation)
-            throw new X12FormatException($"implementation guide \"{set.ImplementationReference}\" is not supported: this reader handles {Eligibility270Builder.Implementation}", set.Header);
     }
 
     private static string Describe(string id) => id switch
@@ -64,10 +55,8 @@ public static class Eligibility271Parser
 
     private static IEnumerable<EligibilityResponse> ReadTransaction(X12Interchange interchange, X12TransactionSet set)
     {
-        var (header, levels) = Hierarchy.Read(set);
-        if (header.Count != 1 || header[0].Id != "BHT")
-            throw new X12FormatException("a 271 starts with exactly one BHT segment before its first HL", header.Count > 0 ? header[^1] : set.Header);
-        var bht = header[0];
+        // GS01 HB: eligibility response.
+        var (bht, levels) = Hierarchy.ReadEligibility(set, "HB");
         if (bht[1] != "0022") throw new X12FormatException($"BHT01 must be 0022 (information source, receiver, subscriber, dependent), found \"{bht[1]}\"", bht);
         // BHT02 11 response, 06 confirmation (the 271's two purposes).
         if (bht[2] is not ("11" or "06")) throw new X12FormatException($"BHT02 must be 11 (response) or 06 (confirmation) in a 271, found \"{bht[2]}\"", bht);
@@ -180,8 +169,7 @@ public static class Eligibility271Parser
         var rejections = new List<EligibilityRejection>();
         var benefits = new List<EligibilityBenefit>();
         EligibilityEntity? name = null;
-        string? line1 = null, line2 = null, city = null, state = null, postal = null;
-        var hasAddress = false;
+        EligibilityAddress? address = null;
         DateOnly? birth = null;
         X12Gender? gender = null;
         string? relationship = null;
@@ -216,14 +204,8 @@ public static class Eligibility271Parser
                 case "REF" when name is not null:
                     references.Add(Reference(s));
                     break;
-                case "N3" when name is not null:
-                    line1 = s.Optional(1);
-                    line2 = s.Optional(2);
-                    hasAddress = true;
-                    break;
-                case "N4" when name is not null:
-                    (city, state, postal) = (s.Optional(1), s.Optional(2), s.Optional(3));
-                    hasAddress = true;
+                case "N3" or "N4" when name is not null:
+                    address = WithAddress(address, s);
                     break;
                 case "AAA" when name is not null:
                     // 271 2100C/2100D AAA: the subscriber or dependent could not be identified (72, 73, 75, 58…).
@@ -251,7 +233,6 @@ public static class Eligibility271Parser
         }
         if (benefit is not null) benefits.Add(benefit.Build());
         if (name is null) throw Missing(level, $"NM1 {(dependent ? "dependent" : "subscriber")} name (loop 2100{suffix})");
-        var address = hasAddress ? new EligibilityAddress(line1, line2, city, state, postal) : null;
         return new EligibilityMember(name, dependent ? null : name.Id, address, birth, gender, relationship, traces, references, dates, rejections, benefits);
     }
 
@@ -385,18 +366,15 @@ public static class Eligibility271Parser
     private sealed class EntityBuilder(EligibilityEntity entity, string? relationship)
     {
         private readonly List<EligibilityContact> _contacts = [];
-        private string? _line1, _line2, _city, _state, _postal, _taxonomy;
-        private bool _hasAddress;
+        private EligibilityAddress? _address;
+        private string? _taxonomy;
 
         public void Add(X12Segment s)
         {
             switch (s.Id)
             {
-                case "N3":
-                    (_line1, _line2, _hasAddress) = (s.Optional(1), s.Optional(2), true);
-                    break;
-                case "N4":
-                    (_city, _state, _postal, _hasAddress) = (s.Optional(1), s.Optional(2), s.Optional(3), true);
+                case "N3" or "N4":
+                    _address = WithAddress(_address, s);
                     break;
                 case "PER":
                     _contacts.Add(Contact(s));
@@ -408,7 +386,16 @@ public static class Eligibility271Parser
         }
 
         public EligibilityBenefitEntity Build() =>
-            new(entity, relationship, _hasAddress ? new EligibilityAddress(_line1, _line2, _city, _state, _postal) : null, _contacts, _taxonomy);
+            new(entity, relationship, _address, _contacts, _taxonomy);
+    }
+
+    /// <summary>The address with an N3 (street lines) or N4 (city, state, postal code) added.</summary>
+    private static EligibilityAddress WithAddress(EligibilityAddress? address, X12Segment s)
+    {
+        var current = address ?? new EligibilityAddress(null, null, null, null, null);
+        return s.Id == "N3"
+            ? current with { Line1 = s.Optional(1), Line2 = s.Optional(2) }
+            : current with { City = s.Optional(1), State = s.Optional(2), PostalCode = s.Optional(3) };
     }
 
     private static EligibilityEntity Entity(X12Segment nm1, string loop)

@@ -40,7 +40,7 @@ public sealed class EligibilityChecker(IClearinghouse clearinghouse, TimeProvide
     {
         var request = new Eligibility270Builder(time).Build(inquiry, interchangeControlNumber, usage);
         var exchange = await clearinghouse.SendEligibilityAsync(request, ct);
-        if (exchange.Error is { } error || exchange.Response is null)
+        if (exchange.Error is not null || exchange.Response is null)
             return new EligibilityCheckResult(EligibilityCheckOutcome.TransportFailed, exchange, null, null,
                 exchange.Error?.Message ?? $"{clearinghouse.Name} returned no answer.");
         try

@@ -28,6 +28,22 @@ internal static class Hierarchy
         ["23"] = "22",
     };
 
+    /// <summary>
+    /// The checks the 270 and the 271 share: the group (GS01 HS or HB), the implementation guide (005010X279A1) and exactly
+    /// one BHT before the HL tree. Returns the BHT and the levels.
+    /// </summary>
+    public static (X12Segment Bht, List<HlLevel> Levels) ReadEligibility(X12TransactionSet set, string groupCode)
+    {
+        if (set.Group!.FunctionalIdentifierCode != groupCode)
+            throw new X12FormatException($"a {set.Id} belongs in a functional group with GS01 = {groupCode}, found \"{set.Group.FunctionalIdentifierCode}\"", set.Group.Header);
+        if (set.ImplementationReference != Eligibility270Builder.Implementation)
+            throw new X12FormatException($"implementation guide \"{set.ImplementationReference}\" is not supported: this reader handles {Eligibility270Builder.Implementation}", set.Header);
+        var (header, levels) = Read(set);
+        if (header.Count != 1 || header[0].Id != "BHT")
+            throw new X12FormatException($"a {set.Id} starts with exactly one BHT segment before its first HL", header.Count > 0 ? header[^1] : set.Header);
+        return (header[0], levels);
+    }
+
     public static (List<X12Segment> Header, List<HlLevel> Levels) Read(X12TransactionSet set)
     {
         var header = new List<X12Segment>();
@@ -80,9 +96,22 @@ internal static class Hierarchy
     }
 }
 
-/// <summary>Element parsing shared by the 270 and 271 readers; every failure names the segment and element.</summary>
+/// <summary>Element parsing shared by the 270 and 271 readers (every failure names the segment and element), and the
+/// formatting their writers share.</summary>
 internal static class Elements
 {
+    /// <summary>A D8 (CCYYMMDD) date as written.</summary>
+    public static string D8(DateOnly date) => date.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+
+    /// <summary>DMG03 as written: F, M or U; null leaves it out.</summary>
+    public static string? GenderCode(X12Gender? gender) => gender switch
+    {
+        X12Gender.Female => "F",
+        X12Gender.Male => "M",
+        X12Gender.Unknown => "U",
+        _ => null,
+    };
+
     public static DateOnly D8(X12Segment s, int element) => D8(s[element], s, $"{s.Id}{element:00}");
 
     public static DateOnly D8(string value, X12Segment s, string name) =>

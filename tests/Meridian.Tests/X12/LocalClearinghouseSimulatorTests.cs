@@ -168,6 +168,19 @@ public sealed class LocalClearinghouseSimulatorTests
     }
 
     [Fact]
+    public async Task A_270_in_the_wrong_functional_group_is_rejected_with_the_whole_group()
+    {
+        // GS01 HB (a 271's group) around a 270: the fault is in the GS, outside every transaction set.
+        var x12 = _builder.Build(X12Samples.Subscriber(), 9).Replace("~GS*HS*", "~GS*HB*");
+        var exchange = await _simulator.SendEligibilityAsync(x12, CancellationToken.None);
+
+        var ack = Assert.Throws<X12AcknowledgmentException>(() => Eligibility271Parser.Parse(exchange.Response!)).Acknowledgment;
+        Assert.Equal(("R", "HB"), (ack.Status.Code, ack.AcknowledgedGroupCode));
+        Assert.False(Assert.Single(ack.Transactions).Accepted);
+        Assert.Contains("~AK9*R*1*1*0*1~", exchange.Response);
+    }
+
+    [Fact]
     public async Task A_270_with_a_broken_envelope_is_refused_with_a_TA1_and_unreadable_input_with_an_error()
     {
         var x12 = _builder.Build(X12Samples.Subscriber(), 9).Replace("IEA*1*000000009", "IEA*1*000000010");
@@ -179,6 +192,11 @@ public sealed class LocalClearinghouseSimulatorTests
         Assert.False(garbage.Succeeded);
         Assert.Equal(ClearinghouseErrorKind.Rejected, garbage.Error!.Kind);
         Assert.Contains("does not start with an ISA", garbage.Error.Message);
+
+        // A delimiter inside ISA06 cannot be echoed into an answer: refused as unreadable, not thrown.
+        var colon = await _simulator.SendEligibilityAsync(_builder.Build(X12Samples.Subscriber(), 9).Replace("*MERIDIANCLINIC *", "*MERIDIAN:CLINIC*"), CancellationToken.None);
+        Assert.Equal(ClearinghouseErrorKind.Rejected, colon.Error!.Kind);
+        Assert.Contains("ISA06 contains ':'", colon.Error.Message);
     }
 
     [Fact]
@@ -197,6 +215,18 @@ public sealed class LocalClearinghouseSimulatorTests
     }
 
     [Fact]
+    public async Task A_request_without_a_repetition_separator_using_the_usual_candidates_is_still_answered()
+    {
+        // ISA11 U (no repetition separator) with | ! ^ as element, component and segment delimiters: the answer needs a fourth.
+        var x12 = _builder.Build(X12Samples.Subscriber(), 12).Replace("*^*00501*", "*U*00501*").Replace('*', '|').Replace(':', '!').Replace('~', '^');
+        var exchange = await _simulator.SendEligibilityAsync(x12, CancellationToken.None);
+
+        Assert.True(exchange.Succeeded, exchange.Error?.Message);
+        Assert.Equal(new X12Delimiters('|', '{', '!', '^'), X12Reader.Read(exchange.Response!).Delimiters);
+        Assert.Equal(CoverageStatus.Active, Eligibility271Parser.Parse(exchange.Response!).Status);
+    }
+
+    [Fact]
     public async Task Latency_is_simulated_and_cancellation_is_honoured()
     {
         var slow = new LocalClearinghouseSimulator(TimeProvider.System, new LocalClearinghouseSimulatorOptions { Latency = TimeSpan.FromMilliseconds(300) });
@@ -205,7 +235,9 @@ public sealed class LocalClearinghouseSimulatorTests
         Assert.True(exchange.Elapsed >= TimeSpan.FromMilliseconds(290), $"elapsed {exchange.Elapsed}");
         Assert.Equal(CoverageStatus.Active, Eligibility271Parser.Parse(exchange.Response!).Status);
 
+        // A latency far beyond the cancellation, so that a loaded machine cannot let the delay finish first.
+        var stuck = new LocalClearinghouseSimulator(TimeProvider.System, new LocalClearinghouseSimulatorOptions { Latency = TimeSpan.FromMinutes(5) });
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow.SendEligibilityAsync(x12, cancel.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stuck.SendEligibilityAsync(x12, cancel.Token));
     }
 }

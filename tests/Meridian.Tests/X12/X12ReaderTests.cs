@@ -97,6 +97,8 @@ public sealed class X12ReaderTests
     [InlineData("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250314*0926*^*00501*000000042*0*T*:*", "the delimiters must be distinct")]
     [InlineData("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *250314*0926*^*00501*000000042*0*T*AX", "'A' cannot be a delimiter")]
     [InlineData("ISAA00A          A00A          AZZASENDER         AZZARECEIVER       A250314A0926A^A00501A000000042A0ATA:~", "cannot be the element separator")]
+    [InlineData("ISA*00*          *00*          *ZZ*SEND:ER        *ZZ*RECEIVER       *250314*0926*^*00501*000000042*0*T*:~", "ISA06 contains ':', which is a delimiter")]
+    [InlineData("ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER\t      *250314*0926*^*00501*000000042*0*T*:~", "ISA08 contains '\\t'")]
     public void Input_without_a_usable_ISA_is_refused_with_the_reason(string text, string reason)
     {
         var error = Assert.Throws<X12FormatException>(() => X12Reader.ReadSegments(text));
@@ -120,6 +122,14 @@ public sealed class X12ReaderTests
         Assert.StartsWith("X12 segment 6: \"Nm1\" is not a segment identifier", error.Message);
         var empty = Assert.Throws<X12FormatException>(() => X12Reader.Read(Interchange(Body + "~", 6)));
         Assert.Contains("empty segment", empty.Message);
+    }
+
+    [Fact]
+    public void A_control_character_inside_a_segment_is_refused_with_its_position()
+    {
+        var error = Assert.Throws<X12FormatException>(() => X12Reader.Read(Interchange(Body.Replace("ACME", "AC\u0001ME"), 5)));
+        Assert.Equal((6, "NM1"), (error.SegmentPosition, error.SegmentId));
+        Assert.Contains("control character '\\u0001'", error.Message);
     }
 
     [Theory]

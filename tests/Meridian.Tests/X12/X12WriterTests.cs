@@ -59,6 +59,25 @@ public sealed class X12WriterTests
     }
 
     [Fact]
+    public void Control_character_separators_are_written_in_composites_and_repetitions()
+    {
+        // X12 lets an interchange pick control characters (here US and RS) as its component and repetition separators.
+        var w = new X12Writer(new X12Delimiters('*', '\u001E', '\u001F', '~'));
+        w.BeginInterchange(new X12InterchangeHeader(new EdiParty("ZZ", "S"), new EdiParty("ZZ", "R"), 1, DateTimeOffset.UnixEpoch));
+        w.BeginGroup("HB", 1, "005010X279A1");
+        w.BeginTransaction("271", "0001", "005010X279A1");
+        w.Segment("EB", "1", null, w.Repeat(["1", "33"]), null, null, null, null, null, null, null, null, null, w.Composite("HC", "99213"));
+        w.EndTransaction();
+        w.EndGroup();
+        w.EndInterchange();
+
+        var eb = X12Reader.Read(w.ToString()).TransactionSets.Single().Body.Single();
+        Assert.Equal(["1", "33"], eb.Repetitions(3));
+        Assert.Equal("99213", eb.Component(13, 2));
+        Assert.Throws<ArgumentException>(() => new X12Writer().Repeat(["1\u0001"]));
+    }
+
+    [Fact]
     public void Out_of_order_calls_and_oversized_ISA_fields_are_refused()
     {
         var w = new X12Writer();
