@@ -61,7 +61,7 @@ internal sealed partial class ManageSetupHandler(SchedulingStore store, IAuditTr
         store.Require(Permissions.ScheduleAdmin);
         var v = new Validator();
         Name(input.Name, v);
-        if (input.Npi is { } npi && !Npi.IsValid(npi)) v.Add("npi", "An NPI is 10 digits with a valid check digit.");
+        if (input.Npi is { } npi && !Meridian.X12.Npi.IsValid(npi)) v.Add("npi", "An NPI is 10 digits with a valid check digit.");
         Color(input.Color, v);
         v.ThrowIfInvalid();
         var p = id is { } existing ? await Db.Providers.FirstOrDefaultAsync(x => x.Id == existing, ct) ?? throw new NotFoundException($"Provider {existing} was not found.")
@@ -185,23 +185,5 @@ internal sealed partial class ManageSetupHandler(SchedulingStore store, IAuditTr
             .RequireAuthorization(Permissions.ScheduleAdmin).WithMetadata(new AuditedAttribute(AuditAction.Create, "AppointmentType"));
         g.MapPut("/appointment-types/{id:guid}", async (Guid id, AppointmentTypeInput input, ManageSetupHandler h, CancellationToken ct) => Results.Ok(await h.SaveTypeAsync(id, input, ct)))
             .RequireAuthorization(Permissions.ScheduleAdmin).WithMetadata(new AuditedAttribute(AuditAction.Update, "AppointmentType"));
-    }
-}
-
-/// <summary>NPI check digit: Luhn over "80840" + the first nine digits (CMS NPI standard, ISO 7812 prefix for US health).</summary>
-internal static class Npi
-{
-    public static bool IsValid(string npi)
-    {
-        if (npi.Length != 10 || !npi.All(char.IsAsciiDigit)) return false;
-        var digits = "80840" + npi[..9];
-        var sum = 0;
-        for (var i = 0; i < digits.Length; i++)
-        {
-            var d = digits[digits.Length - 1 - i] - '0';
-            if (i % 2 == 0) { d *= 2; if (d > 9) d -= 9; }
-            sum += d;
-        }
-        return (10 - sum % 10) % 10 == npi[9] - '0';
     }
 }
